@@ -1,0 +1,97 @@
+"""The data model: a procedure record and a search match, as frozen dataclasses.
+
+``to_dict()`` builds the public JSON shape field by field; its keys are the record
+format's keys, so a record read from TOML and written as JSON look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from cptcli.sections import SECTION_KEYS
+
+# A section's value: a paragraph, a list of bullets or steps, or labelled parts.
+Part = Union[str, list[str]]
+SectionValue = Union[str, list[str], dict[str, Part]]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name: str
+    system: str = "CPT"
+    category: str = ""
+    aliases: tuple[str, ...] = ()
+    sections: dict[str, SectionValue] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def similar_codes(self) -> list[str]:
+        value = self.sections.get("similar_codes", [])
+        return list(value) if isinstance(value, list) else []
+
+    def section_text(self, key: str) -> list[str]:
+        """Every string of one section, flattened in order (for search and checks)."""
+        return flatten(self.sections.get(key))
+
+    def to_dict(self, sections: list[str] | None = None) -> dict[str, Any]:
+        """The public JSON shape. ``sections`` limits which sections are included."""
+        out: dict[str, Any] = {
+            "code": self.code,
+            "system": self.system,
+            "name": self.name,
+            "category": self.category,
+            "aliases": list(self.aliases),
+        }
+        for key in SECTION_KEYS:
+            if key in self.sections and (sections is None or key in sections):
+                out[key] = _copy(self.sections[key])
+        out["source"] = self.source
+        return out
+
+
+@dataclass(frozen=True)
+class Match:
+    """One search result: which record, how well, and why."""
+
+    code: str
+    name: str
+    category: str
+    score: float
+    matched_field: str
+    matched_text: str
+    # Character spans of ``matched_text`` that matched query words, for highlighting.
+    highlights: tuple[tuple[int, int], ...] = ()
+    system: str = "CPT"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category,
+            "score": round(self.score, 1),
+            "matched_field": self.matched_field,
+            "matched_text": self.matched_text,
+        }
+
+
+def flatten(value: SectionValue | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return list(value)
+    out: list[str] = []
+    for part in value.values():
+        out.extend([part] if isinstance(part, str) else part)
+    return out
+
+
+def _copy(value: SectionValue) -> SectionValue:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return list(value)
+    return {k: (v if isinstance(v, str) else list(v)) for k, v in value.items()}

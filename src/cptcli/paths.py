@@ -1,0 +1,77 @@
+"""Where records and the cache live, and where each folder came from.
+
+Nothing here is resolved at import time: every function reads the environment when it
+is called, so tests and users can point the tool elsewhere.
+
+Record folders, in load order (a later record with the same code wins):
+  1. the bundled library shipped inside the package
+  2. the user's data folder (``platformdirs.user_data_dir("cptcli")/procedures``,
+     or ``$CPT_USER_DATA_DIR``)
+  3. each folder in ``$CPT_DATA_PATH`` (separated by ``os.pathsep``)
+  4. each ``--data-dir`` given on the command line
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "cptcli"
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    path: Path
+    origin: str  # "bundled", "user", "CPT_DATA_PATH" or "--data-dir"
+
+
+def bundled_data_dir() -> Path:
+    """The bundled ``data`` folder: inside the installed package, else the checkout's."""
+    here = Path(__file__).resolve().parent
+    installed = here / "data"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "data"
+
+
+def bundled_procedures_dir() -> Path:
+    return bundled_data_dir() / "procedures"
+
+
+def vocabulary_file() -> Path:
+    return bundled_data_dir() / "vocabulary.toml"
+
+
+def user_procedures_dir() -> Path:
+    override = os.environ.get("CPT_USER_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "procedures"
+
+
+def cache_dir() -> tuple[Path, str]:
+    """The cache folder and where that choice came from."""
+    override = os.environ.get("CPT_CACHE_DIR")
+    if override:
+        return Path(override).expanduser(), "CPT_CACHE_DIR"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False)), "platformdirs"
+
+
+def data_folders(extra: list[Path] | None = None) -> list[DataFolder]:
+    """Every record folder in load order. Missing user folders are kept (and skipped
+    when loading) so that ``cpt paths`` can show where records would go."""
+    folders = [
+        DataFolder(bundled_procedures_dir(), "bundled"),
+        DataFolder(user_procedures_dir(), "user"),
+    ]
+    for entry in os.environ.get("CPT_DATA_PATH", "").split(os.pathsep):
+        if entry.strip():
+            folders.append(DataFolder(Path(entry).expanduser(), "CPT_DATA_PATH"))
+    for path in extra or []:
+        folders.append(DataFolder(Path(path).expanduser(), "--data-dir"))
+    return folders

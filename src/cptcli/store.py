@@ -1,0 +1,341 @@
+"""Loading and validating procedure records.
+
+A record is one TOML file named after its code (``85230.toml``). This module reads
+and checks records, finds a code across the data folders, and lists the codes there.
+It never prints: problems come back as :class:`Problem` values or typed errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cptcli.errors import NotFoundError, RecordError, UsageError
+from cptcli.models import Procedure, SectionValue
+from cptcli.paths import DataFolder
+from cptcli.sections import SECTION_KEYS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
+HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
+LABEL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+TOP_KEYS = ("code", "system", "name", "category", "aliases")
+SYSTEMS = ("CPT", "HCPCS")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else (f"{self.path}: {self.message}")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.path, "line": self.line, "message": self.message}
+
+
+def normalize_code(text: str) -> str | None:
+    """The canonical form of a code (upper case, trimmed), or None if it is not one."""
+    code = text.strip().upper()
+    return code if CODE_RE.match(code) else None
+
+
+def system_for(code: str) -> str:
+    return "HCPCS" if HCPCS_RE.match(code) else "CPT"
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> str:
+    """A data file's text. Accepts a UTF-8 BOM; anything not UTF-8 is a RecordError."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(str(path), None, f"cannot read file: {exc.strerror}") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecordError(
+            str(path), line, "file is not valid UTF-8 text; save it as UTF-8"
+        ) from exc
+
+
+def parse_toml(text: str, path: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        message = str(getattr(exc, "msg", "") or exc)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        if found:
+            line = line or int(found.group(1))
+            message = message[: found.start()].strip()
+        elif line is None and "end of document" in message:
+            line = text.count("\n") + 1
+        raise RecordError(path, line, f"TOML syntax error: {message}") from exc
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line on which a top-level key or table is defined (best effort)."""
+    pattern = re.compile(
+        rf"^\s*(?:{re.escape(key)}\s*=|\[\s*{re.escape(key)}\s*[\].])", re.MULTILINE
+    )
+    found = pattern.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+# --- validation ----------------------------------------------------------------------
+
+
+def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Problem]:
+    """Every problem of one parsed record, in file order where lines are known."""
+    where = str(path)
+    problems: list[Problem] = []
+
+    def add(key: str | None, message: str) -> None:
+        problems.append(Problem(where, line_of(text, key) if key else None, message))
+
+    code = data.get("code")
+    if code is None:
+        add(None, "missing required key 'code'")
+    elif not isinstance(code, str) or not CODE_RE.match(code):
+        add(
+            "code",
+            f"'code' must be a CPT or HCPCS code such as 85230, 0001F, 0042T, "
+            f"0001U or J7189 (got {code!r})",
+        )
+    elif path.suffix == ".toml" and path.stem.upper() != code:
+        add("code", f"file name does not match the code: rename it to {code}.toml")
+
+    system = data.get("system")
+    if system is not None:
+        if system not in SYSTEMS:
+            add("system", f"'system' must be one of {', '.join(SYSTEMS)} (got {system!r})")
+        elif isinstance(code, str) and CODE_RE.match(code) and system != system_for(code):
+            add("system", f"code {code} belongs to {system_for(code)}, not {system}")
+
+    name = data.get("name")
+    if name is None:
+        add(None, "missing required key 'name'")
+    elif not isinstance(name, str) or not name.strip():
+        add("name", "'name' must be a non-empty string")
+
+    category = data.get("category")
+    if category is not None and not isinstance(category, str):
+        add("category", "'category' must be a string")
+
+    aliases = data.get("aliases")
+    if aliases is not None and not _is_string_list(aliases):
+        add("aliases", "'aliases' must be a list of non-empty strings")
+
+    for key, value in data.items():
+        if key in TOP_KEYS:
+            continue
+        if key not in SECTION_KEYS:
+            known = [*TOP_KEYS, *SECTION_KEYS]
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            add(key, f"unknown key {key!r}{hint}")
+        elif key == "similar_codes":
+            problems.extend(_check_similar(value, code, where, line_of(text, key)))
+        else:
+            message = _shape_problem(key, value)
+            if message:
+                add(key, message)
+    problems.sort(key=lambda p: p.line or 0)
+    return problems
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _shape_problem(key: str, value: Any) -> str | None:
+    if isinstance(value, str):
+        return None if value.strip() else f"section '{key}' is empty"
+    if isinstance(value, list):
+        if not value:
+            return f"section '{key}' is an empty list"
+        return (
+            None
+            if _is_string_list(value)
+            else (f"section '{key}' must be a list of non-empty strings")
+        )
+    if isinstance(value, dict):
+        if not value:
+            return f"section '{key}' is an empty table"
+        for label, part in value.items():
+            if not LABEL_RE.match(label):
+                return f"label '{key}.{label}' must be lower case letters, digits and underscores"
+            if not (isinstance(part, str) and part.strip()) and not (
+                _is_string_list(part) and part
+            ):
+                return f"'{key}.{label}' must be a string or a list of strings"
+        return None
+    return (
+        f"section '{key}' must be a string, a list of strings, or a table of "
+        f"labelled parts (got {type(value).__name__})"
+    )
+
+
+def _check_similar(value: Any, own: Any, where: str, line: int | None) -> list[Problem]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [Problem(where, line, "'similar_codes' must be a list of code strings")]
+    problems = []
+    for item in value:
+        if not CODE_RE.match(item):
+            problems.append(Problem(where, line, f"similar code {item!r} is not a valid code"))
+        elif item == own:
+            problems.append(Problem(where, line, "similar_codes lists the record's own code"))
+    return problems
+
+
+def record_from_data(data: dict[str, Any], source: str) -> Procedure:
+    """A Procedure from already validated data."""
+    code = data["code"]
+    sections: dict[str, SectionValue] = {key: data[key] for key in SECTION_KEYS if key in data}
+    return Procedure(
+        code=code,
+        name=data["name"].strip(),
+        system=data.get("system") or system_for(code),
+        category=data.get("category", ""),
+        aliases=tuple(data.get("aliases", ())),
+        sections=sections,
+        source=source,
+    )
+
+
+def load_record(path: Path) -> Procedure:
+    """Read, validate and build one record; the first problem raises RecordError."""
+    text = read_text(path)
+    data = parse_toml(text, str(path))
+    problems = validate_data(data, path, text)
+    if problems:
+        first = problems[0]
+        raise RecordError(first.path, first.line, first.message)
+    return record_from_data(data, str(path))
+
+
+def check_file(path: Path) -> list[Problem]:
+    """Every problem of one record file (syntax, encoding, schema)."""
+    try:
+        text = read_text(path)
+        data = parse_toml(text, str(path))
+    except RecordError as exc:
+        return [Problem(exc.path, exc.line, exc.message)]
+    return validate_data(data, path, text)
+
+
+# --- finding records -----------------------------------------------------------------
+
+
+def record_files(folder: Path) -> Iterator[os.DirEntry[str]]:
+    """The ``*.toml`` entries of one folder (none if it does not exist)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".toml") and not entry.name.startswith("."):
+                    yield entry
+    except (FileNotFoundError, NotADirectoryError):
+        return
+
+
+class Library:
+    """The records of several data folders, later folders overriding earlier ones."""
+
+    def __init__(self, folders: list[DataFolder]) -> None:
+        self.folders = folders
+        self.problems: list[Problem] = []
+
+    def candidates(self, code: str) -> list[Path]:
+        """Files that could hold ``code``, highest precedence first."""
+        found = []
+        for folder in reversed(self.folders):
+            path = folder.path / f"{code}.toml"
+            if path.is_file():
+                found.append(path)
+        return found
+
+    def get(self, code_text: str) -> Procedure:
+        """The record for a code; a broken file falls back to the next folder down."""
+        code = normalize_code(code_text)
+        if code is None:
+            raise UsageError(
+                f"{code_text!r} is not a procedure code (five digits such as 85230, or "
+                f"forms like 0001F, 0042T, 0001U, J7189). To look it up by words, try "
+                f"`cpt search {code_text}`."
+            )
+        for path in self.candidates(code):
+            try:
+                return load_record(path)
+            except RecordError as exc:
+                self.problems.append(Problem(exc.path, exc.line, exc.message))
+        raise NotFoundError(self._not_found_message(code))
+
+    def find(self, code: str) -> Procedure | None:
+        try:
+            return self.get(code)
+        except (NotFoundError, UsageError):
+            return None
+
+    def codes(self) -> list[str]:
+        """Every code that has a file in some folder, sorted."""
+        seen = set()
+        for folder in self.folders:
+            for entry in record_files(folder.path):
+                stem = entry.name[:-5].upper()
+                if CODE_RE.match(stem):
+                    seen.add(stem)
+        return sorted(seen)
+
+    def closest_codes(self, code: str, limit: int = 3) -> list[str]:
+        return closest_codes(code, self.codes(), limit)
+
+    def _not_found_message(self, code: str) -> str:
+        close = self.closest_codes(code)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        return f"No procedure {code} in the library.{hint} Try `cpt search {code}`."
+
+    def record_paths(self) -> Iterable[tuple[DataFolder, os.DirEntry[str]]]:
+        for folder in self.folders:
+            for entry in record_files(folder.path):
+                yield folder, entry
+
+
+def closest_codes(code: str, codes: list[str], limit: int = 3) -> list[str]:
+    """Codes nearest to ``code``: longest shared prefix first, then nearest in number."""
+
+    def shared(a: str, b: str) -> int:
+        n = 0
+        for x, y in zip(a, b):
+            if x != y:
+                break
+            n += 1
+        return n
+
+    def distance(other: str) -> int:
+        digits_a, digits_b = re.sub(r"\D", "", code), re.sub(r"\D", "", other)
+        if digits_a and digits_b:
+            return abs(int(digits_a) - int(digits_b))
+        return 10**9
+
+    ranked = sorted(codes, key=lambda c: (-shared(code, c), distance(c), c))
+    return [c for c in ranked[:limit] if shared(code, c) >= 2]
