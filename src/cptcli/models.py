@@ -6,6 +6,7 @@ format's keys, so a record read from TOML and written as JSON look alike.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -74,6 +75,17 @@ class Match:
             "matched_field": self.matched_field,
             "matched_text": self.matched_text,
         }
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Text safe for a terminal: control characters (ESC included) removed, tabs as spaces.
+
+    Newlines are kept; callers that need one line collapse white space themselves.
+    """
+    return _CONTROL.sub("", text.replace("\t", " "))
 
 
 def flatten(value: SectionValue | None) -> list[str]:

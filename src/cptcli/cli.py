@@ -1,0 +1,442 @@
+"""The ``cpt`` command: options, wiring, and errors turned into exit codes.
+
+Each command parses its options, calls the core (store, index, search, importer) and
+hands the result to an output function. Nothing here ranks, parses or validates.
+Results go to stdout; every diagnostic goes to stderr. Heavy modules (rich,
+rapidfuzz) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+from cptcli import __version__
+from cptcli.errors import CptError, ExitCode
+from cptcli.paths import DataFolder, data_folders
+
+app = typer.Typer(
+    name="cpt",
+    help="Find medical procedure codes and read plain-language procedure summaries.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# --- environment and output ----------------------------------------------------------
+
+
+@dataclass
+class Environment:
+    """Where output goes and how it should look; tests may replace it."""
+
+    data_dirs: list[Path] = field(default_factory=list)
+    use_cache: bool = True
+
+    @property
+    def terminal(self) -> bool:
+        forced = os.environ.get("FORCE_COLOR") or os.environ.get("CPT_FORCE_TERMINAL")
+        return bool(forced) or sys.stdout.isatty()
+
+    @property
+    def width(self) -> int:
+        try:
+            return max(40, int(os.environ.get("COLUMNS", "")))
+        except ValueError:
+            import shutil
+
+            return shutil.get_terminal_size((80, 24)).columns
+
+    def folders(self) -> list[DataFolder]:
+        return data_folders(self.data_dirs)
+
+
+ENV = Environment()
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def out_json(value: Any) -> None:
+    out(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def out_rich(*renderables: Any) -> None:
+    from cptcli.render import make_console
+
+    console = make_console(
+        file=sys.stdout,
+        force_terminal=True,
+        width=ENV.width,
+        no_color=bool(os.environ.get("NO_COLOR")),
+    )
+    for renderable in renderables:
+        console.print(renderable)
+    sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
+
+
+def fail(message: str, code: ExitCode = ExitCode.NOT_FOUND) -> NoReturn:
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+    raise typer.Exit(int(code))
+
+
+def report(problems: Any) -> None:
+    for problem in problems:
+        warn(f"skipped {problem}")
+
+
+def load_index() -> Any:
+    """The search index for the folders in use, with a progress bar while rebuilding."""
+    from cptcli.index import load_or_build
+
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total < 1000 or not sys.stderr.isatty():
+            return
+        if not bar:
+            from rich.progress import Progress
+
+            bar["p"] = Progress(transient=True, console=_stderr_console())
+            bar["p"].start()
+            bar["task"] = bar["p"].add_task("Indexing records", total=total)
+        bar["p"].update(bar["task"], completed=done)
+
+    try:
+        index = load_or_build(ENV.folders(), progress=progress, use_cache=ENV.use_cache)
+    finally:
+        if bar:
+            bar["p"].stop()
+    report(index.problems)
+    return index
+
+
+def _stderr_console() -> Any:
+    from cptcli.render import make_console
+
+    return make_console(stderr=True)
+
+
+def handle(error: CptError) -> NoReturn:
+    fail(str(error), error.exit_code)
+
+
+# --- completion ----------------------------------------------------------------------
+
+
+def complete_code(incomplete: str) -> list[str]:
+    from cptcli.store import Library
+
+    prefix = incomplete.upper()
+    return [c for c in Library(ENV.folders()).codes() if c.startswith(prefix)][:200]
+
+
+def complete_section(incomplete: str) -> list[str]:
+    from cptcli.sections import SECTION_KEYS
+
+    return [k for k in SECTION_KEYS if k.startswith(incomplete.lower())]
+
+
+def complete_field(incomplete: str) -> list[str]:
+    from cptcli.search import FIELD_CHOICES
+
+    return [f for f in FIELD_CHOICES if f.startswith(incomplete)]
+
+
+def resolve_sections(names: Optional[list[str]]) -> Optional[list[str]]:
+    if not names:
+        return None
+    from cptcli.sections import resolve_sections as resolve
+
+    try:
+        return resolve(names)
+    except CptError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--section") from None
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def _version(value: bool) -> None:
+    if value:
+        out(f"cpt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    data_dir: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--data-dir",
+            help="Also load records from this folder (repeatable; later folders win).",
+            file_okay=False,
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Build the search index in memory only.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Find medical procedure codes and read plain-language procedure summaries.
+
+    Informational only, not medical or coding advice. CPT is a registered trademark of
+    the American Medical Association.
+    """
+    ENV.data_dirs = list(data_dir or [])
+    ENV.use_cache = not no_cache
+
+
+@app.command()
+def search(
+    query: Annotated[list[str], typer.Argument(help="Words, a code, a code prefix or a range.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
+    field_: Annotated[
+        str,
+        typer.Option(
+            "--field",
+            "-f",
+            help="Where to look: all, name, aliases, indications, text.",
+            autocompletion=complete_field,
+        ),
+    ] = "all",
+    category: Annotated[
+        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0, max=100, help="Drop results below this score.")
+    ] = 40.0,
+    section: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--section",
+            "-s",
+            help="Also print these sections of the top result.",
+            autocompletion=complete_section,
+        ),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
+    from cptcli.search import FIELD_CHOICES, SearchOptions
+    from cptcli.search import search as run_search
+
+    text = " ".join(query).strip()
+    if not text:
+        raise typer.BadParameter("give words or a code to search for", param_hint="QUERY")
+    if field_ not in FIELD_CHOICES:
+        raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
+    wanted = resolve_sections(section)
+    options = SearchOptions(limit, FIELD_CHOICES[field_], category, min_score)
+    matches = run_search(load_index(), text, options)
+    if json_:
+        out_json({"query": text, "results": [m.to_dict() for m in matches]})
+    elif matches:
+        from cptcli import render
+
+        if ENV.terminal:
+            out_rich(render.rich_matches(matches, text))
+        else:
+            out(render.plain_matches(matches))
+    if not matches:
+        fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
+    if wanted:
+        if not json_:
+            out("")
+        _show([matches[0].code], wanted, json_=False)
+
+
+@app.command()
+def show(
+    codes: Annotated[
+        list[str], typer.Argument(help="One or more codes.", autocompletion=complete_code)
+    ],
+    section: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--section",
+            "-s",
+            help="Only these sections (repeatable): a key, title, alias or prefix.",
+            autocompletion=complete_section,
+        ),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
+    _show(codes, resolve_sections(section), json_)
+
+
+def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
+    from cptcli.store import Library
+
+    library = Library(ENV.folders())
+    records, errors = [], []
+    for code in codes:
+        try:
+            records.append(library.get(code))
+        except CptError as exc:
+            errors.append(exc)
+    report(library.problems)
+    if json_:
+        items = [r.to_dict(sections) for r in records]
+        if records or len(codes) > 1:
+            out_json(items[0] if len(codes) == 1 else items)
+    elif records:
+        _print_records(library, records, sections)
+    if errors:
+        worst = max(e.exit_code for e in errors)
+        for error in errors[:-1]:
+            sys.stderr.write(f"error: {error}\n")
+        fail(str(errors[-1]), worst)
+
+
+def _print_records(library: Any, records: list[Any], sections: Optional[list[str]]) -> None:
+    from cptcli import render
+
+    full = sections is None
+    for i, record in enumerate(records):
+        names = {}
+        if full or "similar_codes" in sections:
+            for code in record.similar_codes:
+                other = library.find(code)
+                if other is not None:
+                    names[code] = other.name
+        blocks = render.layout(record, sections, names)
+        last = i == len(records) - 1
+        if ENV.terminal:
+            out_rich(*render.rich_procedure(record, blocks, header=True, notice=full and last))
+        else:
+            text = render.plain_procedure(
+                record, blocks, width=ENV.width, header=True, notice=full and last
+            )
+            out(text + ("" if last else "\n"))
+    report(library.problems)
+
+
+@app.command()
+def sections(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the sections of a summary, with their titles and aliases."""
+    from cptcli.sections import SECTIONS
+
+    if json_:
+        out_json([{"key": s.key, "title": s.title, "aliases": list(s.aliases)} for s in SECTIONS])
+        return
+    from cptcli import render
+
+    rows = render.section_rows()
+    if ENV.terminal:
+        out_rich(render.rich_table("Sections", ("Key", "Title", "Aliases"), rows))
+    else:
+        out(render.plain_table(rows))
+
+
+@app.command("list")
+def list_(
+    category: Annotated[
+        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every code in the library with its name and category."""
+    from cptcli.search import fold
+
+    index = load_index()
+    rows = [
+        (code, name, cat, system, source)
+        for code, name, cat, system, source in zip(
+            index.codes, index.names, index.categories, index.systems, index.sources
+        )
+        if not category or fold(category) in fold(cat)
+    ]
+    if json_:
+        keys = ("code", "name", "category", "system", "source")
+        out_json([dict(zip(keys, row)) for row in rows])
+    elif rows:
+        from cptcli import render
+
+        if ENV.terminal:
+            out_rich(
+                render.rich_table(
+                    f"{len(rows)} procedures", ("Code", "Name", "Category"), [r[:3] for r in rows]
+                )
+            )
+        else:
+            out(render.plain_table([r[:3] for r in rows]))
+    if not rows:
+        fail(
+            f"No procedures in a category containing {category!r}."
+            if category
+            else "The library is empty."
+        )
+
+
+@app.command()
+def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show the folders records are read from, in load order, and the cache folder."""
+    from cptcli.paths import cache_dir
+    from cptcli.store import record_files
+
+    folders = [
+        {
+            "origin": f.origin,
+            "path": str(f.path),
+            "exists": f.path.is_dir(),
+            "records": sum(1 for _ in record_files(f.path)),
+        }
+        for f in ENV.folders()
+    ]
+    cache, origin = cache_dir()
+    if json_:
+        out_json({"data": folders, "cache": {"path": str(cache), "origin": origin}})
+        return
+    from cptcli import render
+
+    rows = [
+        (f["origin"], f["path"], f"{f['records']} records" if f["exists"] else "missing")
+        for f in folders
+    ]
+    rows.append((f"cache ({origin})", str(cache), ""))
+    out(render.plain_table(rows))
+
+
+# --- entry point ---------------------------------------------------------------------
+
+
+def main() -> None:
+    """Console-script entry point: run the app, ending quietly on Ctrl-C or a closed pipe."""
+    try:
+        app(prog_name="cpt")
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(int(ExitCode.OK))
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; with the reader gone that flush would fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

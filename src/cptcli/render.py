@@ -1,0 +1,311 @@
+"""Turning models into output: labelled parts first, styling last.
+
+:func:`layout` turns a record into blocks of labelled parts (paragraph, bullet, step,
+label, code) with no styling. Two writers map those parts to output: plain text for
+pipes and files (no rich import at all), and rich panels for a terminal, where every
+kind of part gets its style from one theme table. Record text is never markup: it goes
+into ``rich.text.Text`` objects, and control characters are removed before any output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cptcli.models import Match, Procedure, clean
+from cptcli.sections import BY_KEY, SECTIONS, part_title
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+NOTICE = (
+    "Informational only, not medical or coding advice. "
+    "CPT is a registered trademark of the American Medical Association."
+)
+
+# One theme table: every kind of part and its style on a terminal.
+THEME = {
+    "title": "bold",
+    "code": "bold cyan",
+    "category": "dim",
+    "heading": "bold magenta",
+    "label": "bold",
+    "bullet": "cyan",
+    "step": "cyan",
+    "paragraph": "",
+    "notice": "dim italic",
+    "match": "bold",
+    "score": "green",
+    "field": "dim",
+    "border": "blue",
+}
+
+
+# --- structure -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    kind: str  # "paragraph", "bullet", "step", "label", "code"
+    text: str
+    number: int = 0  # step number
+    detail: str = ""  # name of a similar code
+
+
+@dataclass(frozen=True)
+class Block:
+    key: str
+    title: str
+    parts: list[Part] = field(default_factory=list)
+
+
+def layout(
+    record: Procedure, sections: Sequence[str] | None = None, names: dict[str, str] | None = None
+) -> list[Block]:
+    """The record's sections, in canonical order, as blocks of labelled parts."""
+    names = names or {}
+    blocks = []
+    for spec in SECTIONS:
+        if spec.key not in record.sections or (sections is not None and spec.key not in sections):
+            continue
+        value = record.sections[spec.key]
+        if spec.key == "similar_codes":
+            parts = [
+                Part("code", clean(code), detail=clean(names.get(code, "")))
+                for code in record.similar_codes
+            ]
+        else:
+            parts = _parts(value, steps=spec.key == "procedure")
+        blocks.append(Block(spec.key, spec.title, parts))
+    return blocks
+
+
+def _parts(value: Any, steps: bool) -> list[Part]:
+    if isinstance(value, str):
+        return [Part("paragraph", clean(value))]
+    if isinstance(value, list):
+        if steps:
+            return [Part("step", clean(v), number=i) for i, v in enumerate(value, 1)]
+        return [Part("bullet", clean(v)) for v in value]
+    parts: list[Part] = []
+    for label, part in value.items():
+        parts.append(Part("label", clean(part_title(label))))
+        parts.extend(_parts(part, steps))
+    return parts
+
+
+# --- plain text ----------------------------------------------------------------------
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> str:
+    import textwrap
+
+    return textwrap.fill(
+        text,
+        width=max(width, 30),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    )
+
+
+def plain_procedure(
+    record: Procedure,
+    blocks: Sequence[Block],
+    width: int = 80,
+    header: bool = True,
+    notice: bool = True,
+) -> str:
+    lines: list[str] = []
+    if header:
+        lines.append(f"{clean(record.code)}  {clean(record.name)}")
+        details = [clean(record.category), record.system]
+        lines.append("  ".join(d for d in details if d))
+        lines.append("")
+    for block in blocks:
+        lines.append(block.title)
+        lines.append("-" * len(block.title))
+        for part in block.parts:
+            lines.append(_plain_part(part, width))
+        lines.append("")
+    if notice:
+        lines.append(NOTICE)
+    else:
+        while lines and not lines[-1]:
+            lines.pop()
+    return "\n".join(lines)
+
+
+def _plain_part(part: Part, width: int) -> str:
+    if part.kind == "paragraph":
+        return _wrap(part.text, width, "", "")
+    if part.kind == "bullet":
+        return _wrap(part.text, width, "  - ", "    ")
+    if part.kind == "step":
+        marker = f"  {part.number}. "
+        return _wrap(part.text, width, marker, " " * len(marker))
+    if part.kind == "label":
+        return f"{part.text}:"
+    # a similar code
+    return f"  {part.text}  {part.detail}".rstrip()
+
+
+def plain_matches(matches: Sequence[Match]) -> str:
+    rows = [
+        (
+            str(rank),
+            clean(m.code),
+            f"{m.score:.0f}",
+            clean(m.name),
+            clean(m.category),
+            f"{m.matched_field}: {clean(_snippet(m)[0])}",
+        )
+        for rank, m in enumerate(matches, 1)
+    ]
+    return _columns(rows)
+
+
+def plain_table(rows: Sequence[Sequence[str]]) -> str:
+    return _columns([[clean(c) for c in row] for row in rows])
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> str:
+    if not rows:
+        return ""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        out.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(out)
+
+
+def _snippet(match: Match) -> tuple[str, tuple[tuple[int, int], ...]]:
+    from cptcli.search import snippet
+
+    return snippet(match.matched_text, match.highlights, width=70)
+
+
+# --- rich ----------------------------------------------------------------------------
+
+
+def make_console(stderr: bool = False, width: int | None = None, **kwargs: Any) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, width=width, highlight=False, emoji=False, **kwargs)
+
+
+def rich_procedure(
+    record: Procedure, blocks: Sequence[Block], header: bool = True, notice: bool = True
+) -> list[RenderableType]:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    out: list[RenderableType] = []
+    if header:
+        title = Text.assemble(
+            (clean(record.code), THEME["code"]), "  ", (clean(record.name), THEME["title"])
+        )
+        meta = Text.assemble(
+            (clean(record.category), THEME["category"]), "  ", (record.system, THEME["category"])
+        )
+        out.append(Panel(Text("\n").join([title, meta]), border_style=THEME["border"]))
+    for block in blocks:
+        out.append(
+            Panel(
+                _rich_parts(block.parts),
+                title=Text(block.title, style=THEME["heading"]),
+                title_align="left",
+                border_style=THEME["border"],
+            )
+        )
+    if notice:
+        out.append(Text(NOTICE, style=THEME["notice"]))
+    return out
+
+
+def _rich_parts(parts: Sequence[Part]) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    items: list[RenderableType] = []
+    codes: list[Part] = []
+    for part in parts:
+        if part.kind == "code":
+            codes.append(part)
+            continue
+        if part.kind == "paragraph":
+            items.append(Text(part.text, style=THEME["paragraph"]))
+        elif part.kind == "label":
+            items.append(Text(part.text, style=THEME["label"]))
+        else:
+            marker = "•" if part.kind == "bullet" else f"{part.number}."
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True, style=THEME[part.kind])
+            grid.add_column()
+            grid.add_row(Text(marker), Text(part.text))
+            items.append(grid)
+    if codes:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style=THEME["code"], no_wrap=True)
+        grid.add_column()
+        for part in codes:
+            grid.add_row(Text(part.text), Text(part.detail))
+        items.append(grid)
+    return Group(*items)
+
+
+def rich_matches(matches: Sequence[Match], query: str) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=Text(f"Results for “{clean(query)}”"),
+        title_justify="left",
+        border_style=THEME["border"],
+        expand=False,
+    )
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Code", style=THEME["code"], no_wrap=True)
+    table.add_column("Name", ratio=3)
+    table.add_column("Category", style=THEME["category"], ratio=2)
+    table.add_column("Matched", ratio=3)
+    table.add_column("Score", justify="right", style=THEME["score"])
+    for rank, match in enumerate(matches, 1):
+        text, spans = _snippet(match)
+        matched = Text.assemble((f"{match.matched_field}: ", THEME["field"]))
+        body = Text(clean(text))
+        for start, end in spans:
+            body.stylize(THEME["match"], start, end)
+        matched.append_text(body)
+        table.add_row(
+            str(rank),
+            Text(clean(match.code)),
+            Text(clean(match.name)),
+            Text(clean(match.category)),
+            matched,
+            f"{match.score:.0f}",
+        )
+    return table
+
+
+def rich_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title), title_justify="left", border_style=THEME["border"])
+    for i, header in enumerate(headers):
+        table.add_column(header, style=THEME["code"] if i == 0 else None)
+    for row in rows:
+        table.add_row(*(Text(clean(cell)) for cell in row))
+    return table
+
+
+def section_rows() -> list[tuple[str, str, str]]:
+    return [(s.key, s.title, ", ".join(s.aliases)) for s in SECTIONS]
+
+
+def section_title(key: str) -> str:
+    return BY_KEY[key].title

@@ -1,0 +1,666 @@
+"""Text normalisation and ranking: what a query means and how well a record answers it.
+
+Everything here is a pure function of its inputs. The index (``index.py``) stores, for
+each searchable string of each record, the set of *terms* produced by
+:func:`index_terms`; a query is split into *units* (its words, and adjacent pairs
+joined) and each unit is compared with terms by :func:`similarity`. A string's score
+depends only on those unit-term similarities, so looking only at terms with a non-zero
+similarity (what the index does) gives exactly the ranking an exhaustive scan would.
+
+Scale: scores run from 0 to 100.
+  100  the exact code, or the query is exactly a record's name
+  ~95  the query is exactly one of a record's aliases
+  80+  every query word found in a name or alias (fewer extra words: higher)
+  60+  every query word found in an indication, or a typo-level match in a name
+  <40  weak: filtered out by default (``--min-score``)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from cptcli.models import Match
+
+# --- fields --------------------------------------------------------------------------
+
+# Searchable fields: (name shown as matched_field, weight). Order is the tie-break rank.
+FIELDS: tuple[tuple[str, float], ...] = (
+    ("name", 1.0),
+    ("alias", 0.95),
+    ("indication", 0.75),
+    ("summary", 0.65),
+    ("purpose", 0.6),
+)
+FIELD_INDEX = {name: i for i, (name, _) in enumerate(FIELDS)}
+FIELD_WEIGHTS = tuple(weight for _, weight in FIELDS)
+# The --field choices and the fields each covers.
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {
+    "all": tuple(name for name, _ in FIELDS),
+    "name": ("name",),
+    "aliases": ("alias",),
+    "indications": ("indication",),
+    "text": ("summary", "purpose"),
+}
+DEFAULT_MIN_SCORE = 40.0
+# A record matched across several strings counts for less than one string covering all.
+UNION_FACTOR = 0.8
+
+# --- normalisation -------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "be",
+        "been",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "per",
+        "via",
+        "into",
+        "than",
+        "then",
+        "about",
+        "after",
+        "before",
+        "during",
+        "your",
+        "my",
+        "me",
+        "our",
+        "their",
+        "his",
+        "her",
+        "any",
+        "some",
+        "can",
+        "may",
+        "who",
+        "what",
+        "which",
+        "when",
+        "where",
+        "how",
+        "do",
+        "does",
+    ]
+)
+# Words after which a Roman numeral or a number word is read as a number
+# ("factor VII" = "factor 7", "type II" = "type 2", "stage four" = "stage 4").
+NUMERAL_CONTEXT = frozenset(
+    [
+        "factor",
+        "factors",
+        "type",
+        "class",
+        "grade",
+        "stage",
+        "phase",
+        "level",
+        "tier",
+        "schedule",
+        "cranial",
+        "nerve",
+    ]
+)
+_ROMAN = {"i": 1, "v": 5, "x": 10}
+_ROMAN_RE = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Anesthésie" -> "anesthesie")."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def roman_value(word: str) -> int | None:
+    """The value of a Roman numeral from i to xxxix, else None."""
+    if not word or not _ROMAN_RE.match(word):
+        return None
+    total, previous = 0, 0
+    for char in reversed(word):
+        value = _ROMAN[char]
+        total += -value if value < previous else value
+        previous = max(previous, value)
+    return total
+
+
+def stem(word: str) -> str:
+    """Strip a plural ending: "biopsies" -> "biopsy", "x-rays" -> "ray"."""
+    if len(word) <= 3 or not word.endswith("s") or word[-2] in "su" or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("is") or any(c.isdigit() for c in word):
+        return word
+    return word[:-1]
+
+
+@dataclass(frozen=True)
+class Token:
+    term: str  # normalised form
+    start: int  # span in the original text
+    end: int
+
+
+def analyze(text: str, keep_stopwords: bool = False) -> list[Token]:
+    """Split text into normalised tokens with their spans in the original text."""
+    tokens: list[Token] = []
+    previous = ""
+    for found in _TOKEN_RE.finditer(text):
+        raw = fold(found.group())
+        term = raw
+        if previous in NUMERAL_CONTEXT:
+            value = roman_value(raw)
+            if value is not None:
+                term = str(value)
+            elif raw in NUMBER_WORDS:
+                term = NUMBER_WORDS[raw]
+        previous = raw
+        term = stem(term)
+        if keep_stopwords or term not in STOPWORDS:
+            tokens.append(Token(term, found.start(), found.end()))
+    return tokens
+
+
+def terms_of(text: str) -> list[str]:
+    return [t.term for t in analyze(text)]
+
+
+# --- vocabulary ----------------------------------------------------------------------
+
+
+@dataclass
+class Vocabulary:
+    """Synonyms, abbreviations and word endings that widen what a record is found by."""
+
+    # phrase (tuple of terms) -> extra terms to add when the phrase occurs
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    suffixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+
+    def add_phrase(self, phrase: tuple[str, ...], extra: Iterable[str]) -> None:
+        if not phrase:
+            return
+        merged = dict.fromkeys(self.phrases.get(phrase, ()))
+        merged.update(dict.fromkeys(t for t in extra if t))
+        self.phrases[phrase] = tuple(merged)
+        firsts = self._by_first.setdefault(phrase[0], [])
+        if phrase not in firsts:
+            firsts.append(phrase)
+
+    def starting_with(self, term: str) -> list[tuple[str, ...]]:
+        return self._by_first.get(term, [])
+
+
+def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
+    vocab = Vocabulary()
+    for group in data.get("equivalent", []):
+        phrases = [tuple(terms_of(t)) for t in group.get("terms", [])]
+        every = [term for p in phrases for term in p]
+        for phrase in phrases:
+            vocab.add_phrase(phrase, [t for t in every if t not in phrase])
+    for entry in data.get("abbreviation", []):
+        abbr = terms_of(entry.get("abbr", ""))
+        for meaning in entry.get("means", []):
+            vocab.add_phrase(tuple(terms_of(meaning)), abbr)
+    for entry in data.get("suffix", []):
+        suffix = fold(entry.get("suffix", ""))
+        if suffix:
+            extra = [t for a in entry.get("adds", []) for t in terms_of(a)]
+            vocab.suffixes[suffix] = tuple(extra)
+    return vocab
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    from cptcli.store import parse_toml, read_text
+
+    return vocabulary_from_data(parse_toml(read_text(path), str(path)))
+
+
+def index_terms(tokens: Sequence[Token], vocab: Vocabulary) -> dict[str, tuple[int, ...]]:
+    """Every term a string is found by, with the token positions it comes from.
+
+    The tokens themselves; two adjacent tokens joined when one is very short
+    ("x ray" -> "xray"); the vocabulary's additions for phrases and word endings.
+    """
+    out: dict[str, tuple[int, ...]] = {}
+
+    def add(term: str, positions: tuple[int, ...]) -> None:
+        if term not in out:
+            out[term] = positions
+
+    terms = [t.term for t in tokens]
+    for i, term in enumerate(terms):
+        add(term, (i,))
+    for i in range(len(terms) - 1):
+        a, b = terms[i], terms[i + 1]
+        if min(len(a), len(b)) <= 2 and a.isalpha() and b.isalpha():
+            add(a + b, (i, i + 1))
+    for i, term in enumerate(terms):
+        for phrase in vocab.starting_with(term):
+            if tuple(terms[i : i + len(phrase)]) == phrase:
+                span = tuple(range(i, i + len(phrase)))
+                for extra in vocab.phrases[phrase]:
+                    add(extra, span)
+        for suffix, extra_terms in vocab.suffixes.items():
+            if term.endswith(suffix) and term != suffix:
+                for extra in extra_terms:
+                    add(extra, (i,))
+    return out
+
+
+# --- similarity ----------------------------------------------------------------------
+
+
+def allowed_edits(term: str) -> int:
+    """Typos tolerated in a query word, scaled to its length; none in numbers."""
+    if any(c.isdigit() for c in term):
+        return 0
+    n = len(term)
+    return 0 if n <= 3 else 1 if n <= 5 else 2 if n <= 9 else 3
+
+
+def similarity(query: str, term: str) -> float:
+    """How well one query unit matches one indexed term, from 0 to 1.
+
+    1 for equal; a prefix of three letters or more scores 0.7-0.9; a typo within
+    :func:`allowed_edits` (optimal string alignment distance, so a swap of two letters
+    counts once) scores up to 0.9 by the share of letters that differ.
+    """
+    if query == term:
+        return 1.0
+    best = 0.0
+    if len(query) >= 3 and term.startswith(query) and not query.isdigit():
+        best = 0.7 + 0.2 * len(query) / len(term)
+    limit = allowed_edits(query)
+    if limit and abs(len(query) - len(term)) <= limit and not any(c.isdigit() for c in term):
+        from rapidfuzz.distance import OSA
+
+        edits = OSA.distance(query, term, score_cutoff=limit)
+        if edits <= limit:
+            best = max(best, min(0.9, 1.0 - edits / max(len(query), len(term))))
+    return best
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A query word, or two adjacent query words joined ("x ray" -> "xray")."""
+
+    text: str
+    covers: tuple[int, ...]
+
+
+def query_units(query: str) -> tuple[list[str], list[Unit]]:
+    tokens = analyze(query) or analyze(query, keep_stopwords=True)
+    words = [t.term for t in tokens]
+    units = [Unit(w, (i,)) for i, w in enumerate(words)]
+    for i in range(len(words) - 1):
+        if words[i].isalpha() and words[i + 1].isalpha():
+            units.append(Unit(words[i] + words[i + 1], (i, i + 1)))
+    return words, units
+
+
+def matching_terms(unit: str, vocabulary: Sequence[str]) -> list[tuple[int, float]]:
+    """(index, similarity) of every term of a sorted vocabulary with similarity > 0."""
+    found: dict[int, float] = {}
+    start = bisect_left(vocabulary, unit)
+    end = len(vocabulary)
+    i = start
+    # Equal, then every term the unit is a prefix of (they sort right after it).
+    while i < end and vocabulary[i].startswith(unit):
+        found[i] = similarity(unit, vocabulary[i])
+        i += 1
+    if allowed_edits(unit):
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        for _, _, j in process.extract_iter(
+            unit, vocabulary, scorer=OSA.distance, score_cutoff=allowed_edits(unit)
+        ):
+            if j not in found:
+                found[j] = similarity(unit, vocabulary[j])
+    return [(j, s) for j, s in found.items() if s > 0]
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+def string_score(sims: Sequence[float], n_terms: int, weight: float) -> float:
+    """Score of one string from its best similarity for each query word."""
+    if not sims:
+        return 0.0
+    matched = sum(1 for s in sims if s > 0)
+    coverage = sum(sims) / len(sims)
+    precision = min(1.0, matched / n_terms) if n_terms else 0.0
+    return 100.0 * weight * coverage * (0.8 + 0.2 * precision)
+
+
+def union_score(best: Sequence[float]) -> float:
+    """Score of a record whose words are found across several of its strings."""
+    return 100.0 * UNION_FACTOR * sum(best) / len(best) if best else 0.0
+
+
+# --- code queries --------------------------------------------------------------------
+
+_CODE = r"(?:\d{5}|\d{4}[FTUftu]|[A-Va-v]\d{4})"
+_CODE_RE = re.compile(rf"^{_CODE}$")
+_PREFIX_RE = re.compile(r"^(?:\d{2,4}|[A-Va-v]\d{1,3})$")
+_RANGE_RE = re.compile(rf"^({_CODE})\s*[-\u2013]\s*({_CODE})$")
+
+
+@dataclass(frozen=True)
+class CodeQuery:
+    exact: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()
+
+
+def parse_code_query(query: str) -> CodeQuery | None:
+    """A query made only of codes, code prefixes and code ranges, else None."""
+    text = re.sub(r"\s*[-\u2013]\s*", "-", query.strip())
+    parts = [p for p in re.split(r"[\s,;]+", text) if p]
+    if not parts:
+        return None
+    exact, prefixes, ranges = [], [], []
+    for part in parts:
+        if _CODE_RE.match(part):
+            exact.append(part.upper())
+        elif _PREFIX_RE.match(part):
+            prefixes.append(part.upper())
+        elif (found := _RANGE_RE.match(part)) is not None:
+            low, high = found.group(1).upper(), found.group(2).upper()
+            ranges.append((min(low, high), max(low, high)))
+        else:
+            return None
+    return CodeQuery(tuple(exact), tuple(prefixes), tuple(ranges))
+
+
+def _in_range(code: str, low: str, high: str) -> bool:
+    return (
+        len(code) == len(low) and low <= code <= high and code[-1:].isdigit() == low[-1:].isdigit()
+    )
+
+
+def code_matches(codes: Sequence[str], query: CodeQuery) -> list[tuple[int, float, str]]:
+    """(record, score, what matched) for a code query, in the order to show them."""
+    position = {code: i for i, code in enumerate(codes)}
+    results: list[tuple[int, float, str]] = []
+    seen: set[int] = set()
+    for code in query.exact:
+        if code in position and position[code] not in seen:
+            seen.add(position[code])
+            results.append((position[code], 100.0, code))
+    ranged = []
+    for i, code in enumerate(codes):
+        if i in seen:
+            continue
+        for low, high in query.ranges:
+            if _in_range(code, low, high):
+                ranged.append((i, 100.0, f"{low}-{high}"))
+                break
+        else:
+            for prefix in query.prefixes:
+                if code.startswith(prefix):
+                    ranged.append((i, 100.0 * len(prefix) / len(code), prefix))
+                    break
+    ranged.sort(key=lambda r: codes[r[0]])
+    return results + ranged
+
+
+# --- the search ----------------------------------------------------------------------
+
+
+class SearchableIndex(Protocol):
+    """What :func:`search` needs from an index (see ``index.Index``)."""
+
+    codes: Sequence[str]
+    names: Sequence[str]
+    categories: Sequence[str]
+    systems: Sequence[str]
+    vocabulary: Sequence[str]
+    str_record: Sequence[int]
+    str_field: Sequence[int]
+    str_terms: Sequence[int]
+
+    def postings(self, term: int) -> Sequence[int]: ...
+
+    def text(self, string: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    limit: int = 10
+    fields: tuple[str, ...] = FIELD_CHOICES["all"]
+    category: str | None = None
+    min_score: float = DEFAULT_MIN_SCORE
+
+
+def search(index: SearchableIndex, query: str, options: SearchOptions | None = None) -> list[Match]:
+    """Rank the index's records for a query; best first, at most ``options.limit``."""
+    options = options or SearchOptions()
+    allowed = _category_filter(index, options.category)
+    code_query = parse_code_query(query)
+    if code_query is not None:
+        found = [
+            Match(
+                code=index.codes[r],
+                name=index.names[r],
+                category=index.categories[r],
+                score=score,
+                matched_field="code",
+                matched_text=index.codes[r],
+                highlights=((0, len(index.codes[r])),) if score == 100 else (),
+                system=index.systems[r],
+            )
+            for r, score, _ in code_matches(index.codes, code_query)
+            if (allowed is None or r in allowed) and score >= options.min_score
+        ]
+        if found:
+            return found[: options.limit]
+    return _text_search(index, query, options, allowed)
+
+
+def _category_filter(index: SearchableIndex, category: str | None) -> set[int] | None:
+    if not category:
+        return None
+    wanted = fold(category)
+    return {i for i, c in enumerate(index.categories) if wanted in fold(c)}
+
+
+def _text_search(
+    index: SearchableIndex, query: str, options: SearchOptions, allowed: set[int] | None
+) -> list[Match]:
+    words, units = query_units(query)
+    if not words:
+        return []
+    n = len(words)
+    field_ok = {FIELD_INDEX[f] for f in options.fields}
+    # best similarity of each query word, per string
+    best: dict[int, list[float]] = {}
+    matched_terms: set[str] = set()
+    for unit in units:
+        for term, sim in matching_terms(unit.text, index.vocabulary):
+            matched_terms.add(index.vocabulary[term])
+            for string in index.postings(term):
+                if index.str_field[string] not in field_ok:
+                    continue
+                sims = best.get(string)
+                if sims is None:
+                    sims = best[string] = [0.0] * n
+                for i in unit.covers:
+                    if sim > sims[i]:
+                        sims[i] = sim
+    ranked = rank_strings(
+        best,
+        n,
+        lambda s: (index.str_record[s], index.str_field[s], index.str_terms[s]),
+    )
+    results = []
+    for record, score, string in ranked:
+        if allowed is not None and record not in allowed:
+            continue
+        if score < options.min_score or len(results) >= options.limit:
+            break
+        text = index.text(string)
+        results.append(
+            Match(
+                code=index.codes[record],
+                name=index.names[record],
+                category=index.categories[record],
+                score=score,
+                matched_field=FIELDS[index.str_field[string]][0],
+                matched_text=text,
+                highlights=highlight(text, matched_terms, units),
+                system=index.systems[record],
+            )
+        )
+    return results
+
+
+def rank_strings(
+    best: dict[int, list[float]],
+    n: int,
+    describe: Any,
+) -> list[tuple[int, float, int]]:
+    """Combine per-string similarities into ranked (record, score, best string).
+
+    ``describe(string)`` gives (record, field, number of terms). Ties are broken by
+    score, then field rank, then code order (record number follows code order).
+    """
+    per_record: dict[int, tuple[float, int, int]] = {}  # record -> (score, field, string)
+    union: dict[int, list[float]] = {}
+    for string, sims in best.items():
+        record, field_no, n_terms = describe(string)
+        weight = FIELD_WEIGHTS[field_no]
+        score = string_score(sims, n_terms, weight)
+        current = per_record.get(record)
+        if current is None or (score, -field_no, -string) > (current[0], -current[1], -current[2]):
+            per_record[record] = (score, field_no, string)
+        if n > 1:
+            acc = union.setdefault(record, [0.0] * n)
+            for i, sim in enumerate(sims):
+                if sim * weight > acc[i]:
+                    acc[i] = sim * weight
+    ranked = []
+    for record, (score, field_no, string) in per_record.items():
+        if n > 1:
+            score = max(score, union_score(union[record]))
+        ranked.append((round(score, 6), field_no, record, string))
+    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+    return [(record, score, string) for score, _, record, string in ranked]
+
+
+# --- presentation helpers ------------------------------------------------------------
+
+
+def highlight(
+    text: str, matched_terms: set[str], units: Sequence[Unit]
+) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` whose words matched the query (directly, by typo, or as a
+    synonym's source phrase)."""
+    tokens = analyze(text)
+    if not tokens:
+        return ()
+    unit_texts = [u.text for u in units]
+    spans: set[int] = set()
+    for term, positions in index_terms(tokens, _highlight_vocabulary()).items():
+        if term in matched_terms and any(similarity(u, term) > 0 for u in unit_texts):
+            spans.update(positions)
+    return tuple(sorted((tokens[i].start, tokens[i].end) for i in spans))
+
+
+_VOCAB_CACHE: list[Vocabulary] = []
+
+
+def _highlight_vocabulary() -> Vocabulary:
+    if not _VOCAB_CACHE:
+        from cptcli.paths import vocabulary_file
+
+        try:
+            _VOCAB_CACHE.append(load_vocabulary(vocabulary_file()))
+        except Exception:  # highlighting must never fail a search
+            _VOCAB_CACHE.append(Vocabulary())
+    return _VOCAB_CACHE[0]
+
+
+def snippet(
+    text: str, spans: Sequence[tuple[int, int]], width: int = 80
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Cut long text to about ``width`` characters around the first highlight.
+
+    ``text`` is expected with its white space already collapsed (the index stores it so).
+    """
+    if len(text) <= width:
+        return text, tuple(spans)
+    first = spans[0][0] if spans else 0
+    start = max(0, first - width // 4)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    kept = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
+    return prefix + text[start:end] + suffix, kept
