@@ -126,8 +126,10 @@ def plain_procedure(
     for block in blocks:
         lines.append(block.title)
         lines.append("-" * len(block.title))
+        labelled = False
         for part in block.parts:
-            lines.append(_plain_part(part, width))
+            labelled = labelled or part.kind == "label"
+            lines.append(_plain_part(part, width, indent="  " if labelled else ""))
         lines.append("")
     if notice:
         lines.append(NOTICE)
@@ -137,9 +139,9 @@ def plain_procedure(
     return "\n".join(lines)
 
 
-def _plain_part(part: Part, width: int) -> str:
+def _plain_part(part: Part, width: int, indent: str = "") -> str:
     if part.kind == "paragraph":
-        return _wrap(part.text, width, "", "")
+        return _wrap(part.text, width, indent, indent)
     if part.kind == "bullet":
         return _wrap(part.text, width, "  - ", "    ")
     if part.kind == "step":

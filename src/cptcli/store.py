@@ -96,7 +96,7 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
 def line_of(text: str, key: str) -> int | None:
     """The line on which a top-level key or table is defined (best effort)."""
     pattern = re.compile(
-        rf"^\s*(?:{re.escape(key)}\s*=|\[\s*{re.escape(key)}\s*[\].])", re.MULTILINE
+        rf"^[ \t]*(?:{re.escape(key)}[ \t]*=|\[[ \t]*{re.escape(key)}[ \t]*[\].])", re.MULTILINE
     )
     found = pattern.search(text)
     return text.count("\n", 0, found.start()) + 1 if found else None

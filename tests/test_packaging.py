@@ -1,0 +1,67 @@
+"""The wheel carries the bundled library, and an installed copy finds it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .conftest import ROOT
+
+
+def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = dist.glob("cptcli-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    bundled = sorted(p.name for p in (ROOT / "data" / "procedures").glob("*.toml"))
+    shipped = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/procedures/"))
+    assert shipped == bundled and len(shipped) >= 2
+    assert "cptcli/data/vocabulary.toml" in names
+    assert "cptcli/cli.py" in names
+
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    code = (
+        f"import sys; sys.path.insert(0, {str(target)!r}); "
+        "from cptcli.cli import main; sys.argv = ['cpt', 'show', '85230', '--json']; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    source = Path(json.loads(result.stdout)["source"])
+    assert source.is_relative_to(target / "cptcli" / "data" / "procedures")

@@ -1,0 +1,133 @@
+"""Real processes: the installed `cpt` command, pipes, a terminal, imports, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cptcli.render import NOTICE
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kwargs)
+
+
+def test_installed_command_shows_and_searches(installed_cpt: list[str]) -> None:
+    result = run([*installed_cpt, "show", "93590", "--section", "risks"])
+    assert result.returncode == 0, result.stderr
+    assert "Risks and Complications" in result.stdout and "\x1b[" not in result.stdout
+    result = run([*installed_cpt, "search", "factor", "VII", "--json"])
+    assert json.loads(result.stdout)["results"][0]["code"] == "85230"
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    result = run([sys.executable, "-m", "cptcli", "show", "85230", "--json"])
+    assert result.returncode == 0 and json.loads(result.stdout)["code"] == "85230"
+
+
+def test_closed_pipe_ends_quietly(installed_cpt: list[str]) -> None:
+    for args in (["show", "93590"], ["list"], ["search", "leak"]):
+        proc = subprocess.Popen(
+            [*installed_cpt, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()  # the reader goes away, like `| head -c 10`
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=30)
+        assert "Traceback" not in err and "Exception" not in err, err
+        assert code in (0, 1)
+
+
+def test_shell_pipe_into_head(installed_cpt: list[str]) -> None:
+    result = run(["sh", "-c", f"'{installed_cpt[0]}' show 93590 | head -1"])
+    assert result.stdout.startswith("93590")
+    assert result.stderr == ""
+
+
+def imported_modules(args: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from cptcli.cli import main\n"
+        f"sys.argv = ['cpt', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))\n"
+    )
+    result = run([sys.executable, "-c", code])
+    line = result.stderr.rsplit("MODULES ", 1)[1]
+    return set(line.split())
+
+
+def heavy(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules} & {"rich", "rapidfuzz"}
+
+
+def test_show_json_imports_neither_rich_nor_rapidfuzz() -> None:
+    assert heavy(imported_modules(["show", "85230", "--json"])) == set()
+
+
+def test_plain_show_imports_neither() -> None:
+    assert heavy(imported_modules(["show", "85230"])) == set()
+
+
+def test_search_json_imports_rapidfuzz_but_not_rich() -> None:
+    assert heavy(imported_modules(["search", "factor", "VII", "--json"])) == {"rapidfuzz"}
+
+
+def read_pty(cmd: list[str], env: dict[str, str]) -> str:
+    main, child = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=child, stderr=child, stdin=child, env=env)
+    os.close(child)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=30)
+    os.close(main)
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_real_terminal_gets_panels_and_honours_no_color(
+    installed_cpt: list[str], no_color: bool
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env.update({"COLUMNS": "80", "TERM": "xterm-256color"})
+    if no_color:
+        env["NO_COLOR"] = "1"
+    screen = read_pty([*installed_cpt, "show", "93590"], env)
+    assert "╭" in screen and "Risks and Complications" in screen
+    assert " ".join(NOTICE.split()[:4]) in screen
+    has_colour = "\x1b[34m" in screen or "\x1b[36m" in screen or "\x1b[1;36m" in screen
+    assert has_colour is not no_color
+
+
+def test_ctrl_c_ends_quietly_with_130(installed_cpt: list[str]) -> None:
+    proc = subprocess.Popen(
+        [*installed_cpt, "import", "-", "--dry-run", "--code", "85230"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1.0)  # let it start and block reading standard input
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err

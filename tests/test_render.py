@@ -1,0 +1,82 @@
+"""Rendered output against golden files, at a fixed width, with and without a terminal.
+
+Regenerate after an intended change with: UPDATE_GOLDEN=1 pytest tests/test_render.py
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from cptcli import render
+from cptcli.models import clean
+from cptcli.store import load_record
+
+from .conftest import FIXTURES, GOLDEN
+
+RECORD = FIXTURES / "records" / "99999.toml"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def names() -> dict[str, str]:
+    return {"85230": "Clotting factor VII (proconvertin) activity assay"}
+
+
+def test_plain_procedure_golden() -> None:
+    record = load_record(RECORD)
+    text = render.plain_procedure(record, render.layout(record, None, names()), width=80)
+    check_golden("99999-plain.txt", text + "\n")
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_rich_procedure_golden(color: bool) -> None:
+    record = load_record(RECORD)
+    console = render.make_console(
+        width=80, record=True, force_terminal=True, no_color=not color, file=io.StringIO()
+    )
+    for renderable in render.rich_procedure(record, render.layout(record, None, names())):
+        console.print(renderable)
+    text = console.export_text(styles=color)
+    check_golden(f"99999-rich{'-color' if color else ''}.txt", text)
+
+
+def test_layout_shapes() -> None:
+    record = load_record(RECORD)
+    blocks = {b.key: b for b in render.layout(record)}
+    assert [p.kind for p in blocks["procedure"].parts] == ["step", "step"]
+    assert [p.number for p in blocks["procedure"].parts] == [1, 2]
+    assert [p.kind for p in blocks["risks"].parts] == ["label", "bullet", "label", "paragraph"]
+    assert [p.text for p in blocks["risks"].parts if p.kind == "label"] == ["Common", "Rare"]
+    assert [(p.text, p.detail) for p in blocks["similar_codes"].parts] == [
+        ("85230", ""),
+        ("0999T", ""),
+    ]
+
+
+def test_layout_filters_sections() -> None:
+    record = load_record(RECORD)
+    assert [b.key for b in render.layout(record, ["risks", "summary"])] == ["summary", "risks"]
+
+
+@pytest.mark.parametrize(
+    ("dirty", "safe"),
+    [
+        ("a\x1b[31mb", "a[31mb"),
+        ("bell\x07", "bell"),
+        ("tab\there", "tab here"),
+        ("rtl\u202eoverride", "rtloverride"),
+        ("line\nbreak", "line\nbreak"),
+        ("[bold]kept[/bold]", "[bold]kept[/bold]"),
+    ],
+)
+def test_clean(dirty: str, safe: str) -> None:
+    assert clean(dirty) == safe
