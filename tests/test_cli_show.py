@@ -27,8 +27,8 @@ def test_steps_are_numbered_bullets_dashed_and_parts_labelled(invoke) -> None:  
     out = invoke("show", "93590").stdout
     assert "\n  1. General anesthesia is usually given" in out
     assert "\n  - Moderate or severe regurgitation" in out
-    assert "\nCommon:\n  - Bruising or bleeding at the groin access site" in out
-    assert "\nRare:\n" in out
+    assert "\nCommon risks:\n  - Bruising or bleeding at the groin access site" in out
+    assert "\nRare risks:\n" in out
     # similar codes carry their names when the library has them
     assert "93591" in out
 

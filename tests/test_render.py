@@ -55,7 +55,10 @@ def test_layout_shapes() -> None:
     assert [p.kind for p in blocks["procedure"].parts] == ["step", "step"]
     assert [p.number for p in blocks["procedure"].parts] == [1, 2]
     assert [p.kind for p in blocks["risks"].parts] == ["label", "bullet", "label", "paragraph"]
-    assert [p.text for p in blocks["risks"].parts if p.kind == "label"] == ["Common", "Rare"]
+    assert [p.text for p in blocks["risks"].parts if p.kind == "label"] == [
+        "Common risks",
+        "Rare risks",
+    ]
     assert [(p.text, p.detail) for p in blocks["similar_codes"].parts] == [
         ("85230", ""),
         ("0999T", ""),

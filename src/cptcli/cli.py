@@ -418,6 +418,86 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     out(render.plain_table(rows))
 
 
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[str], typer.Argument(help="Page files in the text format; - reads stdin.")
+    ],
+    to: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--to", help="Folder to write records to (default: your data folder).", file_okay=False
+        ),
+    ] = None,
+    code: Annotated[
+        Optional[str], typer.Option("--code", help="The code, when the page does not say.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing records.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the TOML instead of writing it.")
+    ] = False,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="Text encoding of the pages.")
+    ] = "utf-8",
+) -> None:
+    """Turn saved procedure pages into records. Example: cpt import page-45378.txt"""
+    from cptcli.importer import import_pages
+    from cptcli.paths import user_procedures_dir
+
+    if code and len(files) > 1:
+        raise typer.BadParameter("--code needs a single page file", param_hint="--code")
+    folder = to or user_procedures_dir()
+    outcomes = import_pages(
+        files,
+        folder,
+        code=code,
+        force=force,
+        dry_run=dry_run,
+        encoding=encoding,
+        read_stdin=lambda: sys.stdin.buffer.read(),
+    )
+    for outcome in outcomes:
+        if outcome.toml is not None and dry_run:
+            if len(outcomes) > 1:
+                out(f"# {outcome.name}")
+            out(outcome.toml)
+        elif outcome.written:
+            sys.stderr.write(f"imported {outcome.name} -> {outcome.written}\n")
+    failures = [o.error for o in outcomes if o.error is not None]
+    if failures:
+        worst = max(e.exit_code for e in failures)
+        for error in failures[:-1]:
+            sys.stderr.write(f"error: {error}\n")
+        fail(str(failures[-1]), worst)
+
+
+@app.command()
+def validate(
+    paths_: Annotated[
+        Optional[list[Path]],
+        typer.Argument(metavar="[PATH]...", help="Record files or folders (default: all in use)."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Also apply the curated-library rules.")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check record files against the record format; one line per problem."""
+    from cptcli.validation import validate_paths
+
+    targets = paths_ or [f.path for f in ENV.folders()]
+    checked, problems = validate_paths(targets, strict=strict)
+    if json_:
+        out_json({"files": checked, "problems": [p.to_dict() for p in problems]})
+    else:
+        for problem in problems:
+            out(str(problem))
+        noun = "problem" if len(problems) == 1 else "problems"
+        sys.stderr.write(f"{checked} files checked, {len(problems)} {noun}\n")
+    if problems:
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
+
+
 # --- entry point ---------------------------------------------------------------------
 
 

@@ -12,12 +12,9 @@ file is detected and rebuilt. Deleting it is always safe.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cptcli import __version__
+from cptcli.atomic import write_atomically
 from cptcli.errors import RecordError
 from cptcli.models import Procedure, clean, flatten
 from cptcli.paths import DataFolder, cache_dir, vocabulary_file
@@ -274,22 +272,6 @@ def _consistent(index: Index) -> bool:
         and index.post_offsets[-1] == len(index.post_list)
         and (n_strings == 0 or max(index.str_record) < n_records)
     )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def cache_path(snap: Snapshot) -> Path:

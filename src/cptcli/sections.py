@@ -44,12 +44,14 @@ BY_KEY: dict[str, SectionSpec] = {spec.key: spec for spec in SECTIONS}
 # Titles for the labelled parts of a table-shaped section. Any other label is shown
 # with its first letter capitalised and underscores as spaces.
 PART_TITLES: dict[str, str] = {
-    "common": "Common",
-    "rare": "Rare",
-    "serious": "Serious",
-    "before": "Before",
+    "common": "Common risks",
+    "rare": "Rare risks",
+    "serious": "Serious risks",
+    "minor": "Minor risks",
+    "major": "Major risks",
+    "before": "Before the procedure",
     "during": "During the procedure",
-    "after": "Afterwards",
+    "after": "After the procedure",
     "options": "Options",
     "compared": "Pros and cons",
 }

@@ -1,0 +1,42 @@
+"""Atomic file writes: a reader (or a crash) sees the old file or the new one, never half.
+
+The data goes to a temporary file in the same folder, is flushed to disk, and is then
+renamed over the target. Without ``replace`` an existing target is never touched: the
+temporary file is hard-linked into place, which fails if the target exists, even if it
+appeared a moment ago.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path: Path, data: bytes, replace: bool = True) -> None:
+    """Write ``data`` to ``path``. Raises FileExistsError when ``replace`` is False and
+    the file exists; any other failure leaves the previous file as it was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not replace and path.exists():
+        raise FileExistsError(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links on this file system
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -1,0 +1,323 @@
+"""Procedure pages (the text form of a saved web page) -> records.
+
+A page is a run of headings ("Summary", "Risks and Complications", ...) each followed by
+paragraphs, bullets or numbered steps. :func:`parse_page` turns one into record data,
+keeping every word of content and dropping the site's navigation text. Writing the
+record is :func:`write_record`: atomic, and never over an existing file unless asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cptcli.atomic import write_atomically
+from cptcli.errors import CptError, ImportPageError, UsageError
+from cptcli.models import clean
+from cptcli.store import CODE_RE, parse_toml, system_for, validate_data
+
+# Page headings -> section keys. Compared in lower case, without a trailing colon.
+HEADINGS: dict[str, str] = {
+    "summary": "summary",
+    "purpose": "purpose",
+    "indications": "indications",
+    "preparation": "preparation",
+    "procedure description": "procedure",
+    "procedure": "procedure",
+    "tools, equipment, or technology used": "tools",
+    "tools, equipment, or technology": "tools",
+    "anesthesia or sedation details": "anesthesia",
+    "anesthesia or sedation": "anesthesia",
+    "duration": "duration",
+    "setting": "setting",
+    "personnel": "personnel",
+    "risks and complications": "risks",
+    "benefits": "benefits",
+    "recovery": "recovery",
+    "alternatives": "alternatives",
+    "pros and cons of alternatives": "alternatives.compared",
+    "patient experience": "patient_experience",
+    "similar codes": "similar_codes",
+}
+NAME_HEADING = "name of the procedure"
+# Site navigation and boilerplate that is not content.
+CHROME = (
+    re.compile(r"search all medical codes", re.IGNORECASE),
+    re.compile(r"^medical policies and guidelines for\b.*$", re.IGNORECASE),
+    re.compile(r"^related policies from health plans\.?$", re.IGNORECASE),
+)
+_CODE_TEXT = r"(\d{5}|\d{4}[FTU]|[A-V]\d{4})"
+CODE_IN_TEXT = re.compile(
+    rf"\b(?:CPT\s*4?|CPT®|HCPCS)\s*(?:code)?\s*[:#]?\s*{_CODE_TEXT}\b", re.IGNORECASE
+)
+CODE_MARKER = re.compile(r"^(?:CPT\s*4?|CPT®|HCPCS)\s*code\s*:?\s*(\S+)?$", re.IGNORECASE)
+CODE_IN_NAME = re.compile(rf"(?<![A-Za-z0-9]){_CODE_TEXT}(?![A-Za-z0-9])")
+BULLET = re.compile("^[\u2022\\-*\u25e6\u25aa\u2023\u2013\u00b7]\\s*")
+STEP = re.compile(r"^\d{1,2}[.)]\s+")
+LABEL = re.compile(
+    r"^(common|rare|serious|minor|major|other)\s+risks?\s*:\s*(.*)$"
+    r"|^(before|during|after)\s+the\s+(?:procedure|test|visit|service)\s*:\s*(.*)$",
+    re.IGNORECASE,
+)
+CATEGORY_RANGES = (
+    ("00100", "01999", "Anesthesia"),
+    ("10004", "69990", "Surgery"),
+    ("70010", "79999", "Radiology"),
+    ("80047", "89398", "Pathology and Laboratory"),
+    ("99202", "99499", "Evaluation and Management"),
+    ("90281", "99607", "Medicine"),
+)
+
+
+@dataclass(frozen=True)
+class PageSource:
+    text: str
+    name: str  # file name, or "-" for standard input
+
+
+def decode_page(raw: bytes, name: str, encoding: str = "utf-8") -> PageSource:
+    """Page text from bytes; a byte-order mark is dropped. Not decodable: a clear error."""
+    try:
+        text = raw.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportPageError(
+            f"{name}:{line}: the page is not {encoding} text. If it was saved in another "
+            "encoding, pass it with --encoding (for example --encoding cp1252)."
+        ) from exc
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding {encoding!r}") from exc
+    return PageSource(text, name)
+
+
+def _lines(text: str) -> list[str]:
+    text = text.replace("\u00a0", " ").replace("\t", " ")
+    return [" ".join(clean(line).split()) for line in text.splitlines()]
+
+
+def _strip_chrome(line: str) -> str:
+    for pattern in CHROME:
+        line = pattern.sub("", line)
+    return line.strip()
+
+
+def _heading(line: str) -> str | None:
+    key = line.rstrip(":").strip().lower()
+    if key in HEADINGS:
+        return HEADINGS[key]
+    return "name" if key == NAME_HEADING else None
+
+
+def find_code(source: PageSource, given: str | None) -> str:
+    """The code from --code, else the page text, else the file name."""
+    if given:
+        code = given.strip().upper()
+        if not CODE_RE.match(code):
+            raise UsageError(f"--code {given!r} is not a procedure code")
+        return code
+    found = CODE_IN_TEXT.search(source.text)
+    if found:
+        return found.group(1).upper()
+    found = CODE_IN_NAME.search(Path(source.name).name)
+    if found and source.name != "-":
+        return found.group(1).upper()
+    raise UsageError(
+        f"{source.name}: no procedure code found in the page or the file name. "
+        "Give one with --code."
+    )
+
+
+def category_for(code: str) -> str:
+    if system_for(code) == "HCPCS":
+        return "HCPCS Level II"
+    if code[-1] in "FTU":
+        return {"F": "Category II", "T": "Category III", "U": "Proprietary Laboratory Analyses"}[
+            code[-1]
+        ]
+    for low, high, name in CATEGORY_RANGES:
+        if low <= code <= high:
+            return name
+    return ""
+
+
+def parse_page(source: PageSource, code: str | None = None) -> dict[str, Any]:
+    """Record data from a page. Raises ImportPageError for an empty or sectionless page
+    and UsageError when no code can be found."""
+    the_code = find_code(source, code)
+    lines = [_strip_chrome(line) for line in _lines(source.text)]
+    if not any(lines):
+        raise ImportPageError(f"{source.name}: the page is empty")
+    descriptor = ""
+    name = ""
+    current: str | None = None
+    chunks: dict[str, list[str]] = {}
+    order: list[str] = []
+    for line in lines:
+        if not line:
+            if current and chunks.get(current) and chunks[current][-1] != "":
+                chunks[current].append("")
+            continue
+        if CODE_MARKER.match(line):
+            continue
+        heading = _heading(line)
+        if heading == "name":
+            current = "name"
+            continue
+        if heading:
+            current = heading
+            if heading not in chunks:
+                chunks[heading] = []
+                order.append(heading)
+            continue
+        if current == "name":
+            name = name or line
+            current = None
+        elif current is None:
+            descriptor = descriptor or line
+        else:
+            chunks[current].append(line)
+    sections = {key: _section_value(key, chunks[key]) for key in order}
+    sections = {k: v for k, v in sections.items() if v}
+    if not sections:
+        raise ImportPageError(
+            f"{source.name}: no recognisable section headings (such as Summary, "
+            "Indications or Risks and Complications) were found"
+        )
+    data: dict[str, Any] = {"code": the_code, "name": name or descriptor}
+    if not data["name"]:
+        raise ImportPageError(f"{source.name}: no procedure name found ('Name of the Procedure:')")
+    category = category_for(the_code)
+    if category:
+        data["category"] = category
+    if descriptor and descriptor.lower() != data["name"].lower():
+        data["aliases"] = [descriptor]
+    compared = sections.pop("alternatives.compared", None)
+    if compared:
+        options = sections.get("alternatives")
+        table: dict[str, Any] = {}
+        if options:
+            table["options"] = options
+        table["compared"] = compared
+        sections["alternatives"] = table
+    data.update(sections)
+    return data
+
+
+def _section_value(key: str, lines: list[str]) -> Any:
+    """Paragraphs, bullets, steps or labelled parts, every word kept."""
+    if key == "similar_codes":
+        codes = [c.upper() for line in lines for c in CODE_IN_NAME.findall(line)]
+        return list(dict.fromkeys(codes))
+    items: list[str] = []
+    paragraph: list[str] = []
+    listed = False
+
+    def flush() -> None:
+        if paragraph:
+            items.append(" ".join(paragraph))
+            paragraph.clear()
+
+    for line in lines:
+        if not line:
+            flush()
+            continue
+        marker = BULLET.match(line) or STEP.match(line)
+        if marker:
+            flush()
+            listed = True
+            items.append(line[marker.end() :].strip())
+        elif listed and paragraph == [] and items and line[:1].islower():
+            items[-1] += " " + line  # a wrapped bullet continues
+        else:
+            paragraph.append(line)
+    flush()
+    items = [i for i in items if i]
+    if not items:
+        return None
+    labelled = [LABEL.match(i) for i in items]
+    if key in ("risks", "patient_experience") and any(labelled):
+        parts: dict[str, Any] = {}
+        for item, found in zip(items, labelled):
+            if found:
+                label = (found.group(1) or found.group(3)).lower()
+                text = (found.group(2) or found.group(4) or "").strip()
+            else:
+                label, text = "other", item
+            if label in parts:
+                previous = parts[label]
+                parts[label] = [*([previous] if isinstance(previous, str) else previous), text]
+            else:
+                parts[label] = text
+        return parts
+    if len(items) == 1 and not listed:
+        return items[0]
+    return items
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(data, indent=4)
+
+
+def check_data(data: dict[str, Any], target: Path) -> None:
+    """The record about to be written must pass the schema like any other."""
+    text = to_toml(data)
+    problems = validate_data(parse_toml(text, str(target)), target, text)
+    if problems:
+        raise ImportPageError(f"{target}: {problems[0].message}")
+
+
+def write_record(target: Path, text: str, force: bool = False) -> None:
+    """Write atomically; refuse to replace an existing file unless ``force``."""
+    try:
+        write_atomically(target, text.encode("utf-8"), replace=force)
+    except FileExistsError:
+        raise ImportPageError(f"{target} already exists; use --force to replace it") from None
+
+
+@dataclass
+class Outcome:
+    name: str
+    toml: str | None = None
+    written: Path | None = None
+    error: CptError | None = None
+
+
+def import_pages(
+    files: list[str],
+    folder: Path,
+    code: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    encoding: str = "utf-8",
+    read_stdin: Callable[[], bytes] | None = None,
+) -> list[Outcome]:
+    """Import each page; one page's failure does not stop the others."""
+    outcomes = []
+    for name in files:
+        outcome = Outcome(name)
+        try:
+            if name == "-":
+                raw = read_stdin() if read_stdin else b""
+            else:
+                try:
+                    raw = Path(name).read_bytes()
+                except OSError as exc:
+                    raise ImportPageError(f"{name}: cannot read: {exc.strerror}") from exc
+            data = parse_page(decode_page(raw, name, encoding), code)
+            target = folder / f"{data['code']}.toml"
+            text = f"# Imported from {Path(name).name if name != '-' else 'standard input'}\n"
+            text += to_toml(data)
+            check_data(data, target)
+            outcome.toml = text
+            if not dry_run:
+                write_record(target, text, force=force)
+                outcome.written = target
+        except CptError as exc:
+            outcome.error = exc
+        outcomes.append(outcome)
+    return outcomes
