@@ -202,6 +202,13 @@ def parse_page(source: PageSource, code: str | None = None) -> dict[str, Any]:
             table["options"] = options
         table["compared"] = compared
         sections["alternatives"] = table
+    if "similar_codes" in sections:
+        # A page may list its own code among the similar ones; a record may not.
+        others = [c for c in sections["similar_codes"] if c != the_code]
+        if others:
+            sections["similar_codes"] = others
+        else:
+            del sections["similar_codes"]
     data.update(sections)
     return data
 
@@ -225,7 +232,11 @@ def _section_value(key: str, lines: list[str]) -> Any:
             flush()
             continue
         marker = BULLET.match(line) or STEP.match(line)
-        if marker:
+        if marker is None and LABEL.match(line):
+            flush()  # "After the Procedure: ..." starts a new part even without a bullet
+            items.append(line)
+            listed = True
+        elif marker:
             flush()
             listed = True
             items.append(line[marker.end() :].strip())

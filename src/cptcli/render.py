@@ -122,6 +122,10 @@ def plain_procedure(
         lines.append(f"{clean(record.code)}  {clean(record.name)}")
         details = [clean(record.category), record.system]
         lines.append("  ".join(d for d in details if d))
+        if record.aliases:
+            lines.append(
+                _wrap("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")
+            )
         lines.append("")
     for block in blocks:
         lines.append(block.title)
@@ -212,7 +216,15 @@ def rich_procedure(
         meta = Text.assemble(
             (clean(record.category), THEME["category"]), "  ", (record.system, THEME["category"])
         )
-        out.append(Panel(Text("\n").join([title, meta]), border_style=THEME["border"]))
+        lines = [title, meta]
+        if record.aliases:
+            lines.append(
+                Text.assemble(
+                    ("Also known as: ", THEME["label"]),
+                    ("; ".join(map(clean, record.aliases)), THEME["category"]),
+                )
+            )
+        out.append(Panel(Text("\n").join(lines), border_style=THEME["border"]))
     for block in blocks:
         out.append(
             Panel(
