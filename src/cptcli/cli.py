@@ -485,7 +485,8 @@ def validate(
     """Check record files against the record format; one line per problem."""
     from cptcli.validation import validate_paths
 
-    targets = paths_ or [f.path for f in ENV.folders()]
+    # By default every folder in use; a user folder not created yet has nothing to check.
+    targets = paths_ or [f.path for f in ENV.folders() if f.path.is_dir()]
     checked, problems = validate_paths(targets, strict=strict)
     if json_:
         out_json({"files": checked, "problems": [p.to_dict() for p in problems]})
