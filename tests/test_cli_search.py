@@ -77,8 +77,8 @@ def test_query_markup_is_literal(invoke) -> None:  # type: ignore[no-untyped-def
     result = invoke("search", query, env={"CPT_FORCE_TERMINAL": "1"})
     assert result.exit_code == 0
     assert query in result.stdout.replace("\n", "")
-    result = invoke("search", "[red]qwxzv[/red]")
-    assert "'[red]qwxzv[/red]'" in result.stderr
+    result = invoke("search", "[magenta]qwxzv plorkh[/magenta]")
+    assert "'[magenta]qwxzv plorkh[/magenta]'" in result.stderr
 
 
 def test_bad_field_and_empty_query_are_usage_errors(invoke) -> None:  # type: ignore[no-untyped-def]

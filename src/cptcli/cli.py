@@ -101,10 +101,15 @@ def report(problems: Any) -> None:
         warn(f"skipped {problem}")
 
 
-def load_index() -> Any:
-    """The search index for the folders in use, with a progress bar while rebuilding."""
-    from cptcli.index import load_or_build
+def open_index() -> Any:
+    """The cached search index, opened while its freshness is checked (see index.py)."""
+    from cptcli.index import open_index as open_cached
 
+    return open_cached(ENV.folders(), use_cache=ENV.use_cache)
+
+
+def current_index(opened: Any) -> Any:
+    """The index, rebuilt (with a progress bar on a terminal) if the data changed."""
     bar: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -119,12 +124,16 @@ def load_index() -> Any:
         bar["p"].update(bar["task"], completed=done)
 
     try:
-        index = load_or_build(ENV.folders(), progress=progress, use_cache=ENV.use_cache)
+        index = opened.current(progress)
     finally:
         if bar:
             bar["p"].stop()
     report(index.problems)
     return index
+
+
+def load_index() -> Any:
+    return current_index(open_index())
 
 
 def _stderr_console() -> Any:
@@ -247,7 +256,17 @@ def search(
         raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
     wanted = resolve_sections(section)
     options = SearchOptions(limit, FIELD_CHOICES[field_], category, min_score)
-    matches = run_search(load_index(), text, options)
+    opened = open_index()
+    # Search the cached index while the freshness check runs; redo it if the data changed.
+    matches = run_search(opened.index, text, options) if opened.index is not None else []
+    if ENV.terminal and not json_:
+        from cptcli import render
+
+        render.warm_up()  # load the renderer meanwhile
+    if not opened.is_fresh():
+        matches = run_search(current_index(opened), text, options)
+    else:
+        report(opened.index.problems)
     if json_:
         out_json({"query": text, "results": [m.to_dict() for m in matches]})
     elif matches:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import zlib
 from array import array
@@ -54,6 +55,8 @@ class Index:
     text_blob: bytes
     problems: list[Problem] = field(default_factory=list)
     built: bool = False  # True when this run (re)built the index
+    files: int = 0  # how many record files it was built from
+    fingerprint: str = ""  # of those files, when it was built
 
     def postings(self, term: int) -> Sequence[int]:
         return self.post_list[self.post_offsets[term] : self.post_offsets[term + 1]]
@@ -78,9 +81,17 @@ class Snapshot:
     key: str  # which folders: names the cache file
 
 
-def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
-    digest = hashlib.blake2b(digest_size=16)
+def folders_key(folders: Sequence[DataFolder]) -> str:
+    """Which folders, in which order: names the cache file."""
     key = hashlib.blake2b(digest_size=8)
+    for folder in folders:
+        key.update(f"{folder.path.resolve()}\0".encode())
+    return key.hexdigest()
+
+
+def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
+    """Every record file with its size and modification time (one stat per file)."""
+    digest = hashlib.blake2b(digest_size=16)
     vocab = vocabulary_file()
     try:
         st = vocab.stat()
@@ -89,7 +100,6 @@ def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
         digest.update(f"{FORMAT}|{__version__}|no vocabulary".encode())
     files: list[Path] = []
     for folder in folders:
-        key.update(f"{folder.path.resolve()}\0".encode())
         digest.update(f"\1{folder.path.resolve()}\0".encode())
         entries = []
         for entry in record_files(folder.path):
@@ -101,7 +111,7 @@ def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
         entries.sort()
         digest.update("\n".join(f"{n}\0{s}\0{m}" for n, s, m in entries).encode())
         files.extend(folder.path / name for name, _, _ in entries)
-    return Snapshot(files, digest.hexdigest(), key.hexdigest())
+    return Snapshot(files, digest.hexdigest(), folders_key(folders))
 
 
 # --- building ------------------------------------------------------------------------
@@ -120,42 +130,139 @@ def searchable_strings(record: Procedure) -> list[tuple[int, str]]:
     return [(f, " ".join(clean(t).split())) for f, t in out if t.strip()]
 
 
-def collect_records(
-    files: Sequence[Path], progress: Progress | None = None
-) -> tuple[list[Procedure], list[Problem]]:
-    """Load every file; a later record with the same code replaces an earlier one.
-    A broken file is reported and skipped, so the record below it stays in force."""
-    by_code: dict[str, Procedure] = {}
-    problems: list[Problem] = []
-    total = len(files)
-    for done, path in enumerate(files, 1):
+@dataclass
+class Entry:
+    """What the index keeps of one record: its identity and analysed strings."""
+
+    code: str
+    name: str
+    category: str
+    system: str
+    source: str
+    # (field, text, terms the string is found by, number of tokens)
+    strings: list[tuple[int, str, tuple[str, ...], int]]
+
+
+def entry_for(record: Procedure, vocab: Vocabulary) -> Entry:
+    strings = []
+    for field_no, text in searchable_strings(record):
+        tokens = analyze(text)
+        strings.append((field_no, text, tuple(index_terms(tokens, vocab)), len(tokens)))
+    return Entry(
+        code=record.code,
+        name=record.name.replace("\0", ""),
+        category=record.category.replace("\0", ""),
+        system=record.system,
+        source=record.source.replace("\0", ""),
+        strings=strings,
+    )
+
+
+_WORKER_VOCABULARY: dict[str, Vocabulary] = {}
+
+
+def extract_files(paths: Sequence[str], vocabulary_path: str) -> tuple[list[Entry], list[Problem]]:
+    """Load and analyse record files (run in worker processes for large libraries)."""
+    vocab = _WORKER_VOCABULARY.get(vocabulary_path)
+    if vocab is None:
         try:
-            record = load_record(path)
+            vocab = load_vocabulary(Path(vocabulary_path))
+        except RecordError:
+            vocab = Vocabulary()  # reported by the parent process
+        _WORKER_VOCABULARY[vocabulary_path] = vocab
+    return _extract(paths, vocab)
+
+
+def _extract(paths: Sequence[str], vocab: Vocabulary) -> tuple[list[Entry], list[Problem]]:
+    entries, problems = [], []
+    for path in paths:
+        try:
+            entries.append(entry_for(load_record(Path(path)), vocab))
         except RecordError as exc:
             problems.append(Problem(exc.path, exc.line, exc.message))
-        else:
-            by_code[record.code] = record
-        if progress and (done % 200 == 0 or done == total):
-            progress(done, total)
+    return entries, problems
+
+
+PARALLEL_FROM = 1500  # files; below this, starting worker processes costs more than it saves
+CHUNK = 400
+
+
+def collect_entries(
+    files: Sequence[Path],
+    vocab: Vocabulary,
+    vocabulary_path: Path,
+    progress: Progress | None = None,
+) -> tuple[list[Entry], list[Problem]]:
+    """Load every file; a later record with the same code replaces an earlier one.
+    A broken file is reported and skipped, so the record below it stays in force.
+    Large libraries are read by one worker process per CPU."""
+    names = [str(f) for f in files]
+    chunks = [names[i : i + CHUNK] for i in range(0, len(names), CHUNK)]
+    results: list[tuple[list[Entry], list[Problem]]] = []
+    workers = min(os.cpu_count() or 1, 8)
+    if len(names) >= PARALLEL_FROM and workers > 1:
+        results = _parallel(chunks, str(vocabulary_path), workers, len(names), progress)
+    if not results:
+        done = 0
+        for chunk in chunks:
+            results.append(_extract(chunk, vocab))
+            done += len(chunk)
+            if progress:
+                progress(done, len(names))
+    by_code: dict[str, Entry] = {}
+    problems: list[Problem] = []
+    for entries, found in results:
+        problems.extend(found)
+        for entry in entries:
+            by_code[entry.code] = entry
     return [by_code[c] for c in sorted(by_code)], problems
 
 
-def build_index(
-    records: Sequence[Procedure], vocab: Vocabulary, problems: list[Problem] | None = None
-) -> Index:
+def _parallel(
+    chunks: list[list[str]],
+    vocabulary_path: str,
+    workers: int,
+    total: int,
+    progress: Progress | None,
+) -> list[tuple[list[Entry], list[Problem]]]:
+    """Chunks read by worker processes, in order; [] if processes are unavailable."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    results = []
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for chunk, result in zip(
+                chunks, pool.map(extract_files, chunks, [vocabulary_path] * len(chunks))
+            ):
+                results.append(result)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+    except (OSError, ImportError, RuntimeError) as exc:  # e.g. no process support here
+        if not isinstance(exc, RuntimeError) or "process" in str(exc).lower():
+            return []
+        raise
+    return results
+
+
+def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None) -> Index:
     postings: dict[str, list[int]] = {}
     str_record, str_field, str_terms = array("I"), array("B"), array("H")
     text_parts: list[bytes] = []
     text_offsets = array("Q", [0])
     string = 0
-    for number, record in enumerate(records):
-        for field_no, text in searchable_strings(record):
-            tokens = analyze(text)
-            for term in index_terms(tokens, vocab):
-                postings.setdefault(term, []).append(string)
+    for number, entry in enumerate(entries):
+        for field_no, text, terms, n_tokens in entry.strings:
+            for term in terms:
+                found = postings.get(term)
+                if found is None:
+                    postings[term] = [string]
+                else:
+                    found.append(string)
             str_record.append(number)
             str_field.append(field_no)
-            str_terms.append(min(len(tokens), 65535))
+            str_terms.append(min(n_tokens, 65535))
             encoded = text.encode("utf-8")
             text_parts.append(encoded)
             text_offsets.append(text_offsets[-1] + len(encoded))
@@ -166,11 +273,11 @@ def build_index(
         post_list.extend(postings[term])
         post_offsets.append(len(post_list))
     return Index(
-        codes=[r.code for r in records],
-        names=[r.name.replace("\0", "") for r in records],
-        categories=[r.category.replace("\0", "") for r in records],
-        systems=[r.system for r in records],
-        sources=[r.source.replace("\0", "") for r in records],
+        codes=[e.code for e in entries],
+        names=[e.name for e in entries],
+        categories=[e.category for e in entries],
+        systems=[e.system for e in entries],
+        sources=[e.source for e in entries],
         vocabulary=vocabulary,
         str_record=str_record,
         str_field=str_field,
@@ -181,6 +288,12 @@ def build_index(
         text_blob=b"".join(text_parts),
         problems=list(problems or []),
     )
+
+
+def index_records(records: Sequence[Procedure], vocab: Vocabulary) -> Index:
+    """An index of records already in memory (for library use and tests)."""
+    by_code = {r.code: r for r in records}
+    return build_index([entry_for(by_code[c], vocab) for c in sorted(by_code)])
 
 
 # --- the cache file ------------------------------------------------------------------
@@ -202,11 +315,12 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
         parts.append((name, "\0".join(getattr(index, name)).encode("utf-8")))
     for name, code in _ARRAYS.items():
         parts.append((name, array(code, getattr(index, name)).tobytes()))
-    parts.append(("text_blob", index.text_blob))
+    parts.append(("text_blob", bytes(index.text_blob)))
     payload = b"".join(data for _, data in parts)
     header = {
         "format": FORMAT,
         "fingerprint": fingerprint,
+        "files": index.files,
         "byteorder": sys.byteorder,
         "itemsizes": {code: array(code).itemsize for code in set(_ARRAYS.values())},
         "crc32": zlib.crc32(payload),
@@ -246,14 +360,15 @@ def decode_index(data: bytes, fingerprint: str | None) -> Index | None:
                 text = bytes(chunk).decode("utf-8")
                 fields[name] = text.split("\0") if text else []
             elif name in _ARRAYS:
-                values = array(_ARRAYS[name])
-                values.frombytes(chunk)
-                fields[name] = values
+                # Used in place, not copied (memoryview reads unaligned items safely).
+                fields[name] = chunk.cast(_ARRAYS[name])
             elif name == "text_blob":
                 fields[name] = chunk
         index = Index(
             **fields,
             problems=[Problem(p["file"], p["line"], p["message"]) for p in header["problems"]],
+            files=int(header.get("files", 0)),
+            fingerprint=str(header["fingerprint"]),
         )
     except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
         return None
@@ -270,12 +385,104 @@ def _consistent(index: Index) -> bool:
         and index.text_offsets[-1] == len(index.text_blob)
         and len(index.post_offsets) == len(index.vocabulary) + 1
         and index.post_offsets[-1] == len(index.post_list)
-        and (n_strings == 0 or max(index.str_record) < n_records)
     )
 
 
-def cache_path(snap: Snapshot) -> Path:
-    return cache_dir()[0] / f"index-{snap.key}.bin"
+def cache_path(key: str) -> Path:
+    return cache_dir()[0] / f"index-{key}.bin"
+
+
+PARALLEL_CHECK_FROM = 2000  # files; below this a stat of each file is quicker than a fork
+
+
+class FreshnessCheck:
+    """The folders' current fingerprint, computed while the caller goes on.
+
+    Checking that the cache is current takes one ``stat`` per record file, which for a
+    large library costs as much as everything else a search does. Where ``fork`` exists
+    and the library is large, a child process does the checking on another CPU while
+    this one loads the index and searches; :meth:`fingerprint` collects the answer.
+    Elsewhere it is computed on first use.
+    """
+
+    def __init__(self, folders: Sequence[DataFolder], in_parallel: bool) -> None:
+        self.folders = folders
+        self._value: str | None = None
+        self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
+        if in_parallel and hasattr(os, "fork"):
+            self._start()
+
+    def _start(self) -> None:
+        try:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:  # the child: compute, report, and leave without cleanup handlers
+            status = 1
+            try:
+                os.close(read_end)
+                os.write(write_end, snapshot(self.folders).fingerprint.encode("ascii"))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._child = (pid, read_end)
+
+    def fingerprint(self) -> str:
+        if self._value is None:
+            answer = b""
+            if self._child is not None:
+                pid, read_end = self._child
+                self._child = None
+                try:
+                    with os.fdopen(read_end, "rb") as pipe:
+                        answer = pipe.read()
+                    os.waitpid(pid, 0)
+                except OSError:
+                    answer = b""
+            # If the child failed, check here.
+            self._value = answer.decode("ascii") or snapshot(self.folders).fingerprint
+        return self._value
+
+
+@dataclass
+class OpenIndex:
+    """An index from the cache (not yet known to be current) or freshly built."""
+
+    folders: Sequence[DataFolder]
+    index: Index | None
+    check: FreshnessCheck | None
+    use_cache: bool = True
+
+    def is_fresh(self) -> bool:
+        if self.index is None:
+            return False
+        if self.check is None:  # built by this process
+            return True
+        return self.check.fingerprint() == self.index.fingerprint
+
+    def current(self, progress: Progress | None = None) -> Index:
+        """The index, rebuilt first if the data changed since it was saved."""
+        if not self.is_fresh():
+            self.index = rebuild(self.folders, progress, self.use_cache)
+            self.check = None
+        assert self.index is not None
+        return self.index
+
+
+def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenIndex:
+    """Load the cached index without waiting for the freshness check; call
+    :meth:`OpenIndex.current` before trusting what it returns."""
+    if not use_cache:
+        return OpenIndex(folders, None, None, use_cache=False)
+    try:
+        data = cache_path(folders_key(folders)).read_bytes()
+    except OSError:
+        return OpenIndex(folders, None, None)
+    files = _peek_files(data)
+    check = FreshnessCheck(folders, in_parallel=files >= PARALLEL_CHECK_FROM)
+    return OpenIndex(folders, decode_index(data, None), check)
 
 
 def load_or_build(
@@ -285,24 +492,26 @@ def load_or_build(
 ) -> Index:
     """The index for these folders: from the cache when it is current, else rebuilt
     (and saved). Never fails because of the cache; problems are reported on the index."""
+    return open_index(folders, use_cache).current(progress)
+
+
+def rebuild(
+    folders: Sequence[DataFolder], progress: Progress | None = None, use_cache: bool = True
+) -> Index:
     snap = snapshot(folders)
-    path = cache_path(snap)
-    if use_cache:
-        try:
-            cached = decode_index(path.read_bytes(), snap.fingerprint)
-        except OSError:
-            cached = None
-        if cached is not None:
-            return cached
-    records, problems = collect_records(snap.files, progress)
+    problems: list[Problem] = []
     try:
         vocab = load_vocabulary(vocabulary_file())
     except RecordError as exc:
         problems.append(Problem(exc.path, exc.line, exc.message))
         vocab = Vocabulary()
-    index = build_index(records, vocab, problems)
+    entries, found = collect_entries(snap.files, vocab, vocabulary_file(), progress)
+    index = build_index(entries, problems + found)
     index.built = True
+    index.files = len(snap.files)
+    index.fingerprint = snap.fingerprint
     if use_cache:
+        path = cache_path(snap.key)
         try:
             write_atomically(path, encode_index(index, snap.fingerprint))
             _prune(path.parent, keep=path)
@@ -311,6 +520,15 @@ def load_or_build(
                 Problem(str(path), None, f"could not save the search cache: {exc.strerror}")
             )
     return index
+
+
+def _peek_files(data: bytes) -> int:
+    """How many files the cached index was built from (0 if unreadable)."""
+    try:
+        end = data.index(b"\n", len(MAGIC))
+        return int(json.loads(data[len(MAGIC) : end]).get("files", 0))
+    except (ValueError, TypeError, AttributeError):
+        return 0
 
 
 def _prune(folder: Path, keep: Path) -> None:

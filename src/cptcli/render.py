@@ -196,6 +196,14 @@ def _snippet(match: Match) -> tuple[str, tuple[tuple[int, int], ...]]:
 # --- rich ----------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Import the rich modules terminal output needs (e.g. while other work runs)."""
+    import rich.console
+    import rich.panel
+    import rich.table
+    import rich.text  # noqa: F401
+
+
 def make_console(stderr: bool = False, width: int | None = None, **kwargs: Any) -> Console:
     from rich.console import Console
 

@@ -205,19 +205,33 @@ def analyze(text: str, keep_stopwords: bool = False) -> list[Token]:
     tokens: list[Token] = []
     previous = ""
     for found in _TOKEN_RE.finditer(text):
-        raw = fold(found.group())
-        term = raw
+        word = found.group()
         if previous in NUMERAL_CONTEXT:
+            raw = fold(word)
             value = roman_value(raw)
             if value is not None:
                 term = str(value)
             elif raw in NUMBER_WORDS:
                 term = NUMBER_WORDS[raw]
+            else:
+                term = stem(raw)
+        else:
+            cached = _NORMAL.get(word)
+            if cached is None:
+                raw = fold(word)
+                cached = (raw, stem(raw))
+                if len(_NORMAL) < _NORMAL_MAX:
+                    _NORMAL[word] = cached
+            raw, term = cached
         previous = raw
-        term = stem(term)
         if keep_stopwords or term not in STOPWORDS:
             tokens.append(Token(term, found.start(), found.end()))
     return tokens
+
+
+# word as written -> (folded, folded and stemmed); words repeat a lot across a library
+_NORMAL: dict[str, tuple[str, str]] = {}
+_NORMAL_MAX = 500_000
 
 
 def terms_of(text: str) -> list[str]:
@@ -235,6 +249,7 @@ class Vocabulary:
     phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     suffixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    _by_suffix: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add_phrase(self, phrase: tuple[str, ...], extra: Iterable[str]) -> None:
         if not phrase:
@@ -248,6 +263,20 @@ class Vocabulary:
 
     def starting_with(self, term: str) -> list[tuple[str, ...]]:
         return self._by_first.get(term, [])
+
+    def suffix_terms(self, term: str) -> tuple[str, ...]:
+        """Terms added for the word endings ``term`` has ("appendectomy" -> "removal")."""
+        found = self._by_suffix.get(term)
+        if found is None:
+            found = tuple(
+                extra
+                for suffix, extras in self.suffixes.items()
+                if term.endswith(suffix) and term != suffix
+                for extra in extras
+            )
+            if len(self._by_suffix) < 500_000:
+                self._by_suffix[term] = found
+        return found
 
 
 def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
@@ -300,10 +329,8 @@ def index_terms(tokens: Sequence[Token], vocab: Vocabulary) -> dict[str, tuple[i
                 span = tuple(range(i, i + len(phrase)))
                 for extra in vocab.phrases[phrase]:
                     add(extra, span)
-        for suffix, extra_terms in vocab.suffixes.items():
-            if term.endswith(suffix) and term != suffix:
-                for extra in extra_terms:
-                    add(extra, (i,))
+        for extra in vocab.suffix_terms(term):
+            add(extra, (i,))
     return out
 
 
