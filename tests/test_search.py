@@ -222,7 +222,7 @@ def test_code_queries() -> None:
     assert top("85230") == ["85230"]
     assert top("852") == ["85210", "85220", "85230", "85240", "85250"]  # prefix: code order
     assert top("85210-85240") == ["85210", "85220", "85230", "85240"]  # range
-    assert top("85240 – 85210") == ["85210", "85220", "85230", "85240"]  # reversed, en dash
+    assert top("85240 \u2013 85210") == ["85210", "85220", "85230", "85240"]  # reversed, en dash
     assert top("93000 85025") == ["93000", "85025"]  # several codes, in the order asked
     assert top("93000, 8502") == ["93000", "85025"]  # a code and a prefix
 
