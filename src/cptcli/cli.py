@@ -342,10 +342,10 @@ def _print_records(library: Any, records: list[Any], sections: Optional[list[str
         blocks = render.layout(record, sections, names)
         last = i == len(records) - 1
         if ENV.terminal:
-            out_rich(*render.rich_procedure(record, blocks, header=True, notice=full and last))
+            out_rich(*render.rich_procedure(record, blocks, header=True, notice=last))
         else:
             text = render.plain_procedure(
-                record, blocks, width=ENV.width, header=True, notice=full and last
+                record, blocks, width=ENV.width, header=True, notice=last
             )
             out(text + ("" if last else "\n"))
     report(library.problems)
