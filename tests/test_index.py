@@ -28,7 +28,7 @@ from cptcli.search import (
     query_units,
     rank_strings,
     search,
-    similarity,
+    term_similarity,
 )
 from cptcli.store import load_record
 
@@ -118,7 +118,7 @@ def test_changing_the_vocabulary_rebuilds(
         pytest.param(lambda b: b[:-7] + bytes([b[-7] ^ 0xFF]) + b[-6:], id="flipped-byte"),
         pytest.param(lambda b: b"", id="empty"),
         pytest.param(lambda b: b"\x80\x04\x95garbage", id="not-an-index"),
-        pytest.param(lambda b: b.replace(b'"format": 1', b'"format": 99', 1), id="other-format"),
+        pytest.param(lambda b: b.replace(b'"format": 2', b'"format": 99', 1), id="other-format"),
         pytest.param(lambda b: b.replace(b'"crc32"', b'"crc"', 1), id="bad-header"),
     ],
 )
@@ -223,7 +223,7 @@ def brute_force(records, vocab, query: str, limit: int) -> list[tuple[str, float
             terms = index_terms(tokens, vocab)
             sims = [0.0] * n
             for unit in units:
-                top = max((similarity(unit.text, t) for t in terms), default=0.0)
+                top = max((term_similarity(unit.text, t) for t in terms), default=0.0)
                 for i in unit.covers:
                     sims[i] = max(sims[i], top)
             if any(sims):

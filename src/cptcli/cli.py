@@ -344,9 +344,7 @@ def _print_records(library: Any, records: list[Any], sections: Optional[list[str
         if ENV.terminal:
             out_rich(*render.rich_procedure(record, blocks, header=True, notice=last))
         else:
-            text = render.plain_procedure(
-                record, blocks, width=ENV.width, header=True, notice=last
-            )
+            text = render.plain_procedure(record, blocks, width=ENV.width, header=True, notice=last)
             out(text + ("" if last else "\n"))
     report(library.problems)
 

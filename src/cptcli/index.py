@@ -31,7 +31,7 @@ from cptcli.paths import DataFolder, cache_dir, vocabulary_file
 from cptcli.search import FIELD_INDEX, Vocabulary, analyze, index_terms, load_vocabulary
 from cptcli.store import Problem, load_record, record_files
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 

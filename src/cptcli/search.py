@@ -323,18 +323,25 @@ def index_terms(tokens: Sequence[Token], vocab: Vocabulary) -> dict[str, tuple[i
         a, b = terms[i], terms[i + 1]
         if min(len(a), len(b)) <= 2 and a.isalpha() and b.isalpha():
             add(a + b, (i, i + 1))
+    # Terms the vocabulary adds are marked as derived; they match a little below the
+    # words actually written ("knee replacement" beats "TKA anesthesia" for that query).
     for i, term in enumerate(terms):
         for phrase in vocab.starting_with(term):
             if tuple(terms[i : i + len(phrase)]) == phrase:
                 span = tuple(range(i, i + len(phrase)))
                 for extra in vocab.phrases[phrase]:
-                    add(extra, span)
+                    if extra not in out:
+                        add(DERIVED + extra, span)
         for extra in vocab.suffix_terms(term):
-            add(extra, (i,))
+            if extra not in out:
+                add(DERIVED + extra, (i,))
     return out
 
 
 # --- similarity ----------------------------------------------------------------------
+
+DERIVED = "\x01"  # marks an indexed term that comes from the vocabulary, not the text
+SYNONYM_FACTOR = 0.95
 
 
 def allowed_edits(term: str) -> int:
@@ -367,6 +374,13 @@ def similarity(query: str, term: str) -> float:
     return best
 
 
+def term_similarity(query: str, term: str) -> float:
+    """:func:`similarity` for an indexed term, derived terms counting slightly less."""
+    if term.startswith(DERIVED):
+        return SYNONYM_FACTOR * similarity(query, term[1:])
+    return similarity(query, term)
+
+
 @dataclass(frozen=True)
 class Unit:
     """A query word, or two adjacent query words joined ("x ray" -> "xray")."""
@@ -385,26 +399,39 @@ def query_units(query: str) -> tuple[list[str], list[Unit]]:
     return words, units
 
 
-def matching_terms(unit: str, vocabulary: Sequence[str]) -> list[tuple[int, float]]:
-    """(index, similarity) of every term of a sorted vocabulary with similarity > 0."""
+def matching_terms(
+    unit: str, vocabulary: Sequence[str], plain: Sequence[str] | None = None
+) -> list[tuple[int, float]]:
+    """(index, similarity) of every term of a sorted vocabulary with similarity > 0.
+
+    ``plain`` is the vocabulary without derived-term marks (see :func:`plain_terms`).
+    """
     found: dict[int, float] = {}
-    start = bisect_left(vocabulary, unit)
     end = len(vocabulary)
-    i = start
-    # Equal, then every term the unit is a prefix of (they sort right after it).
-    while i < end and vocabulary[i].startswith(unit):
-        found[i] = similarity(unit, vocabulary[i])
-        i += 1
+    # Equal, then every term the unit is a prefix of (they sort right after it),
+    # written and derived.
+    for start in (unit, DERIVED + unit):
+        i = bisect_left(vocabulary, start)
+        while i < end and vocabulary[i].startswith(start):
+            found[i] = term_similarity(unit, vocabulary[i])
+            i += 1
     if allowed_edits(unit):
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         for _, _, j in process.extract_iter(
-            unit, vocabulary, scorer=OSA.distance, score_cutoff=allowed_edits(unit)
+            unit,
+            plain if plain is not None else plain_terms(vocabulary),
+            scorer=OSA.distance,
+            score_cutoff=allowed_edits(unit),
         ):
             if j not in found:
-                found[j] = similarity(unit, vocabulary[j])
+                found[j] = term_similarity(unit, vocabulary[j])
     return [(j, s) for j, s in found.items() if s > 0]
+
+
+def plain_terms(vocabulary: Sequence[str]) -> list[str]:
+    return [t[1:] if t.startswith(DERIVED) else t for t in vocabulary]
 
 
 # --- scoring -------------------------------------------------------------------------
@@ -563,8 +590,9 @@ def _text_search(
     # best similarity of each query word, per string
     best: dict[int, list[float]] = {}
     matched_terms: set[str] = set()
+    plain = plain_terms(index.vocabulary)
     for unit in units:
-        for term, sim in matching_terms(unit.text, index.vocabulary):
+        for term, sim in matching_terms(unit.text, index.vocabulary, plain):
             matched_terms.add(index.vocabulary[term])
             for string in index.postings(term):
                 if index.str_field[string] not in field_ok:
@@ -649,7 +677,7 @@ def highlight(
     unit_texts = [u.text for u in units]
     spans: set[int] = set()
     for term, positions in index_terms(tokens, _highlight_vocabulary()).items():
-        if term in matched_terms and any(similarity(u, term) > 0 for u in unit_texts):
+        if term in matched_terms and any(term_similarity(u, term) > 0 for u in unit_texts):
             spans.update(positions)
     return tuple(sorted((tokens[i].start, tokens[i].end) for i in spans))
 
