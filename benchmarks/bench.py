@@ -87,7 +87,14 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes]
 
 def environment(cache: Path, data_path: Path | None, terminal: bool) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("CPT_DATA_PATH", "NO_COLOR", "FORCE_COLOR", "CPT_FORCE_TERMINAL"):
+    # Byte-code caching on, as for any installed package (pip compiles at install time).
+    for name in (
+        "CPT_DATA_PATH",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "CPT_FORCE_TERMINAL",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         env.pop(name, None)
     env["CPT_CACHE_DIR"] = str(cache)
     env["CPT_USER_DATA_DIR"] = str(cache / "no-user-records")

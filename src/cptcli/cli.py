@@ -8,10 +8,8 @@ rapidfuzz) are imported inside the commands that need them.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional
 
@@ -21,25 +19,29 @@ from cptcli import __version__
 from cptcli.errors import CptError, ExitCode
 from cptcli.paths import DataFolder, data_folders
 
-app = typer.Typer(
-    name="cpt",
-    help="Find medical procedure codes and read plain-language procedure summaries.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Commands are collected here and attached to a Typer app by build_app(). Typer inspects
+# every registered command's signature on each run; for a normal invocation main()
+# attaches only the command being run, which keeps start-up close to `import typer`.
+_COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
+
+
+def command(name: str | None = None, **settings: Any) -> Any:
+    def register(func: Any) -> Any:
+        _COMMANDS.append((name or func.__name__, func, settings))
+        return func
+
+    return register
 
 
 # --- environment and output ----------------------------------------------------------
 
 
-@dataclass
 class Environment:
     """Where output goes and how it should look; tests may replace it."""
 
-    data_dirs: list[Path] = field(default_factory=list)
-    use_cache: bool = True
+    def __init__(self) -> None:
+        self.data_dirs: list[Path] = []
+        self.use_cache = True
 
     @property
     def terminal(self) -> bool:
@@ -68,6 +70,8 @@ def out(text: str) -> None:
 
 
 def out_json(value: Any) -> None:
+    import json
+
     out(json.dumps(value, ensure_ascii=False, indent=2))
 
 
@@ -188,7 +192,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     data_dir: Annotated[
         Optional[list[Path]],
@@ -215,7 +218,7 @@ def main_options(
     ENV.use_cache = not no_cache
 
 
-@app.command()
+@command()
 def search(
     query: Annotated[list[str], typer.Argument(help="Words, a code, a code prefix or a range.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
@@ -284,7 +287,7 @@ def search(
         _show([matches[0].code], wanted, json_=False)
 
 
-@app.command()
+@command()
 def show(
     codes: Annotated[
         list[str], typer.Argument(help="One or more codes.", autocompletion=complete_code)
@@ -349,7 +352,7 @@ def _print_records(library: Any, records: list[Any], sections: Optional[list[str
     report(library.problems)
 
 
-@app.command()
+@command()
 def sections(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the sections of a summary, with their titles and aliases."""
     from cptcli.sections import SECTIONS
@@ -366,7 +369,7 @@ def sections(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         out(render.plain_table(rows))
 
 
-@app.command("list")
+@command("list")
 def list_(
     category: Annotated[
         Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
@@ -406,7 +409,7 @@ def list_(
         )
 
 
-@app.command()
+@command()
 def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the folders records are read from, in load order, and the cache folder."""
     from cptcli.paths import cache_dir
@@ -435,7 +438,7 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     out(render.plain_table(rows))
 
 
-@app.command("import")
+@command("import")
 def import_(
     files: Annotated[
         list[str], typer.Argument(help="Page files in the text format; - reads stdin.")
@@ -488,7 +491,7 @@ def import_(
         fail(str(failures[-1]), worst)
 
 
-@app.command()
+@command()
 def validate(
     paths_: Annotated[
         Optional[list[Path]],
@@ -519,10 +522,48 @@ def validate(
 # --- entry point ---------------------------------------------------------------------
 
 
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``cpt`` app with every command, or with just the command ``only``."""
+    new = typer.Typer(
+        name="cpt",
+        help="Find medical procedure codes and read plain-language procedure summaries.",
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    new.callback()(main_options)
+    for name, func, settings in _COMMANDS:
+        if only is None or name == only:
+            new.command(name, **settings)(func)
+    return new
+
+
+app = build_app()
+_GLOBAL_VALUE_OPTIONS = {"--data-dir"}
+
+
+def invoked_command(argv: list[str]) -> str | None:
+    """The command named on the command line, if it is one of ours and the run is not
+    shell completion (which needs them all)."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return None
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in {name for name, _, _ in _COMMANDS} else None
+    return None
+
+
 def main() -> None:
     """Console-script entry point: run the app, ending quietly on Ctrl-C or a closed pipe."""
     try:
-        app(prog_name="cpt")
+        only = invoked_command(sys.argv[1:])
+        (build_app(only) if only else app)(prog_name="cpt")
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         sys.exit(int(ExitCode.INTERRUPTED))

@@ -1,4 +1,4 @@
-"""The data model: a procedure record and a search match, as frozen dataclasses.
+"""The data model: a procedure record and a search match.
 
 ``to_dict()`` builds the public JSON shape field by field; its keys are the record
 format's keys, so a record read from TOML and written as JSON look alike.
@@ -7,8 +7,7 @@ format's keys, so a record read from TOML and written as JSON look alike.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from cptcli.sections import SECTION_KEYS
 
@@ -17,15 +16,39 @@ Part = Union[str, list[str]]
 SectionValue = Union[str, list[str], dict[str, Part]]
 
 
-@dataclass(frozen=True)
 class Procedure:
-    code: str
-    name: str
-    system: str = "CPT"
-    category: str = ""
-    aliases: tuple[str, ...] = ()
-    sections: dict[str, SectionValue] = field(default_factory=dict)
-    source: str = ""
+    """One procedure record. Treat as immutable."""
+
+    __slots__ = ("aliases", "category", "code", "name", "sections", "source", "system")
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        system: str = "CPT",
+        category: str = "",
+        aliases: tuple[str, ...] = (),
+        sections: dict[str, SectionValue] | None = None,
+        source: str = "",
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.system = system
+        self.category = category
+        self.aliases = tuple(aliases)
+        self.sections: dict[str, SectionValue] = sections if sections is not None else {}
+        self.source = source
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Procedure) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Procedure(code={self.code!r}, name={self.name!r}, source={self.source!r})"
 
     @property
     def similar_codes(self) -> list[str]:
@@ -52,8 +75,7 @@ class Procedure:
         return out
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One search result: which record, how well, and why."""
 
     code: str
@@ -77,7 +99,7 @@ class Match:
         }
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL: list[re.Pattern[str]] = []  # compiled on first use: start-up matters
 
 
 def clean(text: str) -> str:
@@ -85,7 +107,11 @@ def clean(text: str) -> str:
 
     Newlines are kept; callers that need one line collapse white space themselves.
     """
-    return _CONTROL.sub("", text.replace("\t", " "))
+    if not _CONTROL:
+        _CONTROL.append(
+            re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+        )
+    return _CONTROL[0].sub("", text.replace("\t", " "))
 
 
 def flatten(value: SectionValue | None) -> list[str]:

@@ -14,14 +14,13 @@ Record folders, in load order (a later record with the same code wins):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "cptcli"
 
 
-@dataclass(frozen=True)
-class DataFolder:
+class DataFolder(NamedTuple):
     path: Path
     origin: str  # "bundled", "user", "CPT_DATA_PATH" or "--data-dir"
 

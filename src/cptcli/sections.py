@@ -7,13 +7,12 @@ they are shown. It imports nothing heavy, so every command can use it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cptcli.errors import UsageError
 
 
-@dataclass(frozen=True)
-class SectionSpec:
+class SectionSpec(NamedTuple):
     key: str
     title: str
     aliases: tuple[str, ...] = ()

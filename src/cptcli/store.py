@@ -7,14 +7,12 @@ It never prints: problems come back as :class:`Problem` values or typed errors.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cptcli.errors import NotFoundError, RecordError, UsageError
 from cptcli.models import Procedure, SectionValue
@@ -33,8 +31,7 @@ TOP_KEYS = ("code", "system", "name", "category", "aliases")
 SYSTEMS = ("CPT", "HCPCS")
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     path: str
     line: int | None
     message: str
@@ -151,6 +148,8 @@ def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Prob
             continue
         if key not in SECTION_KEYS:
             known = [*TOP_KEYS, *SECTION_KEYS]
+            import difflib
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             add(key, f"unknown key {key!r}{hint}")
