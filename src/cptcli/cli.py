@@ -220,7 +220,10 @@ def main_options(
 
 @command()
 def search(
-    query: Annotated[list[str], typer.Argument(help="Words, a code, a code prefix or a range.")],
+    query: Annotated[
+        list[str],
+        typer.Argument(metavar="QUERY...", help="Words, a code, a code prefix or a range."),
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
     field_: Annotated[
         str,
@@ -290,7 +293,8 @@ def search(
 @command()
 def show(
     codes: Annotated[
-        list[str], typer.Argument(help="One or more codes.", autocompletion=complete_code)
+        list[str],
+        typer.Argument(metavar="CODE...", help="One or more codes.", autocompletion=complete_code),
     ],
     section: Annotated[
         Optional[list[str]],
@@ -441,7 +445,8 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
 @command("import")
 def import_(
     files: Annotated[
-        list[str], typer.Argument(help="Page files in the text format; - reads stdin.")
+        list[str],
+        typer.Argument(metavar="FILE...", help="Page files in the text format; - reads stdin."),
     ],
     to: Annotated[
         Optional[Path],
