@@ -343,13 +343,15 @@ def _print_records(library: Any, records: list[Any], sections: Optional[list[str
         names = {}
         if full or "similar_codes" in sections:
             for code in record.similar_codes:
-                other = library.find(code)
-                if other is not None:
-                    names[code] = other.name
+                name = library.name_of(code)
+                if name is not None:
+                    names[code] = name
         blocks = render.layout(record, sections, names)
         last = i == len(records) - 1
         if ENV.terminal:
-            out_rich(*render.rich_procedure(record, blocks, header=True, notice=last))
+            out_rich(
+                *render.rich_procedure(record, blocks, header=True, notice=last, width=ENV.width)
+            )
         else:
             text = render.plain_procedure(record, blocks, width=ENV.width, header=True, notice=last)
             out(text + ("" if last else "\n"))

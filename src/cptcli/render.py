@@ -211,8 +211,13 @@ def make_console(stderr: bool = False, width: int | None = None, **kwargs: Any) 
 
 
 def rich_procedure(
-    record: Procedure, blocks: Sequence[Block], header: bool = True, notice: bool = True
+    record: Procedure,
+    blocks: Sequence[Block],
+    header: bool = True,
+    notice: bool = True,
+    width: int = 80,
 ) -> list[RenderableType]:
+    """Panels for a terminal ``width`` columns wide."""
     from rich.panel import Panel
     from rich.text import Text
 
@@ -236,7 +241,7 @@ def rich_procedure(
     for block in blocks:
         out.append(
             Panel(
-                _rich_parts(block.parts),
+                _rich_parts(block.parts, width - 4),
                 title=Text(block.title, style=THEME["heading"]),
                 title_align="left",
                 border_style=THEME["border"],
@@ -247,7 +252,7 @@ def rich_procedure(
     return out
 
 
-def _rich_parts(parts: Sequence[Part]) -> RenderableType:
+def _rich_parts(parts: Sequence[Part], width: int) -> RenderableType:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -263,12 +268,15 @@ def _rich_parts(parts: Sequence[Part]) -> RenderableType:
         elif part.kind == "label":
             items.append(Text(part.text, style=THEME["label"]))
         else:
+            # Wrapped here with a hanging indent: far cheaper than a grid per bullet.
             marker = "•" if part.kind == "bullet" else f"{part.number}."
-            grid = Table.grid(padding=(0, 1))
-            grid.add_column(no_wrap=True, style=THEME[part.kind])
-            grid.add_column()
-            grid.add_row(Text(marker), Text(part.text))
-            items.append(grid)
+            indent = " " * (len(marker) + 1)
+            body = _wrap(part.text, width, indent, indent).splitlines() or [indent]
+            text = Text(marker, style=THEME[part.kind])
+            text.append(body[0][len(marker) :])
+            for line in body[1:]:
+                text.append("\n" + line)
+            items.append(text)
     if codes:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style=THEME["code"], no_wrap=True)

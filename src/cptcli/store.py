@@ -289,6 +289,20 @@ class Library:
                 self.problems.append(Problem(exc.path, exc.line, exc.message))
         raise NotFoundError(self._not_found_message(code))
 
+    def name_of(self, code: str) -> str | None:
+        """The name of the record for ``code``, read without full validation (for
+        listing related codes); None when there is no readable record."""
+        if normalize_code(code) != code:
+            return None
+        for path in self.candidates(code):
+            try:
+                name = parse_toml(read_text(path), str(path)).get("name")
+            except RecordError:
+                continue
+            if isinstance(name, str) and name.strip():
+                return name
+        return None
+
     def find(self, code: str) -> Procedure | None:
         try:
             return self.get(code)
