@@ -135,3 +135,16 @@ def test_closest_codes_prefers_shared_prefix_then_distance() -> None:
     codes = ["85210", "85220", "85230", "85240", "93590"]
     assert closest_codes("85235", codes, 2) == ["85230", "85240"]
     assert closest_codes("11111", codes) == []
+
+
+def test_name_of_reads_names_cheaply_and_safely(tmp_path: Path) -> None:
+    write_record(tmp_path, "45378", minimal("45378", "Colonoscopy \\u2014 diagnostic"))
+    write_record(tmp_path, "45380", 'code = "45380"\nname = """\nColonoscopy with biopsy"""\n')
+    write_record(tmp_path, "45385", 'code = "45385"\nname = "unterminated\n')
+    write_record(tmp_path, "45384", 'code = "45384"\n[risks]\nname = "not the record name"\n')
+    library = Library([DataFolder(tmp_path, "test")])
+    assert library.name_of("45378") == "Colonoscopy \u2014 diagnostic"  # escapes decoded
+    assert library.name_of("45380") == "Colonoscopy with biopsy"  # multi-line: full parse
+    assert library.name_of("45385") is None  # broken file: no name, no crash
+    assert library.name_of("45384") is None  # a "name" inside a table is not the name
+    assert library.name_of("99999") is None and library.name_of("nonsense") is None

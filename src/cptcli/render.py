@@ -10,8 +10,7 @@ into ``rich.text.Text`` objects, and control characters are removed before any o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cptcli.models import Match, Procedure, clean
 from cptcli.sections import BY_KEY, SECTIONS, part_title
@@ -45,19 +44,17 @@ THEME = {
 # --- structure -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     kind: str  # "paragraph", "bullet", "step", "label", "code"
     text: str
     number: int = 0  # step number
     detail: str = ""  # name of a similar code
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     key: str
     title: str
-    parts: list[Part] = field(default_factory=list)
+    parts: list[Part]
 
 
 def layout(

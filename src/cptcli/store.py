@@ -257,6 +257,21 @@ def record_files(folder: Path) -> Iterator[os.DirEntry[str]]:
         return
 
 
+def _quick_name(text: str, source: str) -> object:
+    """The top-level ``name`` of a record: from its own line when it is a one-line
+    string before any table (the usual layout), else from parsing the whole file."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            break
+        if stripped.startswith("name") and stripped[4:].lstrip().startswith("="):
+            try:
+                return parse_toml(line, source).get("name")
+            except RecordError:
+                break
+    return parse_toml(text, source).get("name")
+
+
 class Library:
     """The records of several data folders, later folders overriding earlier ones."""
 
@@ -296,7 +311,7 @@ class Library:
             return None
         for path in self.candidates(code):
             try:
-                name = parse_toml(read_text(path), str(path)).get("name")
+                name = _quick_name(read_text(path), str(path))
             except RecordError:
                 continue
             if isinstance(name, str) and name.strip():
