@@ -28,10 +28,17 @@ from cptcli.atomic import write_atomically
 from cptcli.errors import RecordError
 from cptcli.models import Procedure, clean, flatten
 from cptcli.paths import DataFolder, cache_dir, vocabulary_file
-from cptcli.search import FIELD_INDEX, Vocabulary, analyze, index_terms, load_vocabulary
+from cptcli.search import (
+    FIELD_INDEX,
+    Vocabulary,
+    analyze,
+    index_terms,
+    load_vocabulary,
+    vocabulary_from_data,
+)
 from cptcli.store import Problem, load_record, record_files
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 
@@ -57,6 +64,14 @@ class Index:
     built: bool = False  # True when this run (re)built the index
     files: int = 0  # how many record files it was built from
     fingerprint: str = ""  # of those files, when it was built
+    vocabulary_data: dict[str, Any] = field(default_factory=dict)  # the vocabulary used
+    _vocab: Vocabulary | None = None
+
+    def highlight_vocabulary(self) -> Vocabulary:
+        """The search vocabulary the index was built with (for highlighting)."""
+        if self._vocab is None:
+            self._vocab = vocabulary_from_data(self.vocabulary_data)
+        return self._vocab
 
     def postings(self, term: int) -> Sequence[int]:
         return self.post_list[self.post_offsets[term] : self.post_offsets[term + 1]]
@@ -293,7 +308,9 @@ def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None)
 def index_records(records: Sequence[Procedure], vocab: Vocabulary) -> Index:
     """An index of records already in memory (for library use and tests)."""
     by_code = {r.code: r for r in records}
-    return build_index([entry_for(by_code[c], vocab) for c in sorted(by_code)])
+    index = build_index([entry_for(by_code[c], vocab) for c in sorted(by_code)])
+    index.vocabulary_data = vocab.data
+    return index
 
 
 # --- the cache file ------------------------------------------------------------------
@@ -326,6 +343,7 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
         "crc32": zlib.crc32(payload),
         "parts": [[name, len(data)] for name, data in parts],
         "problems": [p.to_dict() for p in index.problems],
+        "vocabulary_data": index.vocabulary_data,
     }
     return MAGIC + json.dumps(header).encode("utf-8") + b"\n" + payload
 
@@ -368,6 +386,7 @@ def decode_index(data: bytes, fingerprint: str | None) -> Index | None:
             **fields,
             problems=[Problem(p["file"], p["line"], p["message"]) for p in header["problems"]],
             files=int(header.get("files", 0)),
+            vocabulary_data=dict(header.get("vocabulary_data") or {}),
             fingerprint=str(header["fingerprint"]),
         )
     except (ValueError, KeyError, TypeError, IndexError, UnicodeDecodeError):
@@ -507,6 +526,7 @@ def rebuild(
         vocab = Vocabulary()
     entries, found = collect_entries(snap.files, vocab, vocabulary_file(), progress)
     index = build_index(entries, problems + found)
+    index.vocabulary_data = vocab.data
     index.built = True
     index.files = len(snap.files)
     index.fingerprint = snap.fingerprint

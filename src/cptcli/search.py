@@ -250,6 +250,7 @@ class Vocabulary:
     suffixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     _by_suffix: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # as read, to store with an index
 
     def add_phrase(self, phrase: tuple[str, ...], extra: Iterable[str]) -> None:
         if not phrase:
@@ -280,7 +281,7 @@ class Vocabulary:
 
 
 def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
-    vocab = Vocabulary()
+    vocab = Vocabulary(data=data)
     for group in data.get("equivalent", []):
         phrases = [tuple(terms_of(t)) for t in group.get("terms", [])]
         every = [term for p in phrases for term in p]
@@ -609,6 +610,9 @@ def _text_search(
         lambda s: (index.str_record[s], index.str_field[s], index.str_terms[s]),
     )
     results = []
+    # The vocabulary the index was built with, to highlight a synonym's source words.
+    stored = getattr(index, "highlight_vocabulary", None)
+    vocab = stored() if stored is not None else _highlight_vocabulary()
     for record, score, string in ranked:
         if allowed is not None and record not in allowed:
             continue
@@ -623,7 +627,7 @@ def _text_search(
                 score=score,
                 matched_field=FIELDS[index.str_field[string]][0],
                 matched_text=text,
-                highlights=highlight(text, matched_terms, units),
+                highlights=highlight(text, matched_terms, units, vocab),
                 system=index.systems[record],
             )
         )
@@ -667,7 +671,7 @@ def rank_strings(
 
 
 def highlight(
-    text: str, matched_terms: set[str], units: Sequence[Unit]
+    text: str, matched_terms: set[str], units: Sequence[Unit], vocab: Vocabulary | None = None
 ) -> tuple[tuple[int, int], ...]:
     """Spans of ``text`` whose words matched the query (directly, by typo, or as a
     synonym's source phrase)."""
@@ -676,7 +680,7 @@ def highlight(
         return ()
     unit_texts = [u.text for u in units]
     spans: set[int] = set()
-    for term, positions in index_terms(tokens, _highlight_vocabulary()).items():
+    for term, positions in index_terms(tokens, vocab or _highlight_vocabulary()).items():
         if term in matched_terms and any(term_similarity(u, term) > 0 for u in unit_texts):
             spans.update(positions)
     return tuple(sorted((tokens[i].start, tokens[i].end) for i in spans))
