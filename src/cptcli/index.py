@@ -12,19 +12,16 @@ file is detected and rebuilt. Deleting it is always safe.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cptcli import __version__
-from cptcli.atomic import write_atomically
 from cptcli.errors import RecordError
 from cptcli.models import Procedure, clean, flatten
 from cptcli.paths import DataFolder, cache_dir, vocabulary_file
@@ -45,27 +42,49 @@ KEEP_CACHE_FILES = 8
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-@dataclass
 class Index:
-    codes: list[str]
-    names: list[str]
-    categories: list[str]
-    systems: list[str]
-    sources: list[str]
-    vocabulary: list[str]
-    str_record: Sequence[int]
-    str_field: Sequence[int]
-    str_terms: Sequence[int]
-    post_offsets: Sequence[int]
-    post_list: Sequence[int]
-    text_offsets: Sequence[int]
-    text_blob: bytes
-    problems: list[Problem] = field(default_factory=list)
-    built: bool = False  # True when this run (re)built the index
-    files: int = 0  # how many record files it was built from
-    fingerprint: str = ""  # of those files, when it was built
-    vocabulary_data: dict[str, Any] = field(default_factory=dict)  # the vocabulary used
-    _vocab: Vocabulary | None = None
+    """Records' identities, their searchable strings, and term posting lists."""
+
+    def __init__(
+        self,
+        *,
+        codes: list[str],
+        names: list[str],
+        categories: list[str],
+        systems: list[str],
+        sources: list[str],
+        vocabulary: list[str],
+        str_record: Sequence[int],
+        str_field: Sequence[int],
+        str_terms: Sequence[int],
+        post_offsets: Sequence[int],
+        post_list: Sequence[int],
+        text_offsets: Sequence[int],
+        text_blob: bytes | memoryview,
+        problems: list[Problem] | None = None,
+        files: int = 0,
+        fingerprint: str = "",
+        vocabulary_data: dict[str, Any] | None = None,
+    ) -> None:
+        self.codes = codes
+        self.names = names
+        self.categories = categories
+        self.systems = systems
+        self.sources = sources
+        self.vocabulary = vocabulary  # sorted terms; derived ones start with DERIVED
+        self.str_record = str_record  # string -> record number
+        self.str_field = str_field  # string -> field number
+        self.str_terms = str_terms  # string -> number of tokens
+        self.post_offsets = post_offsets  # term -> start of its postings in post_list
+        self.post_list = post_list
+        self.text_offsets = text_offsets
+        self.text_blob = text_blob
+        self.problems = list(problems or [])
+        self.built = False  # True when this run (re)built the index
+        self.files = files  # how many record files it was built from
+        self.fingerprint = fingerprint  # of those files, when it was built
+        self.vocabulary_data = vocabulary_data or {}  # the vocabulary it was built with
+        self._vocab: Vocabulary | None = None
 
     def highlight_vocabulary(self) -> Vocabulary:
         """The search vocabulary the index was built with (for highlighting)."""
@@ -87,8 +106,7 @@ class Index:
 # --- finding the files ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """The record files of the data folders, in load order, and their fingerprint."""
 
     files: list[Path]
@@ -96,17 +114,33 @@ class Snapshot:
     key: str  # which folders: names the cache file
 
 
+class _Digest:
+    """A 64-bit checksum (CRC-32 and Adler-32) for change detection, not security;
+    zlib is already loaded, where hashlib would load OpenSSL on every run."""
+
+    def __init__(self) -> None:
+        self.crc, self.adler, self.size = 0, 1, 0
+
+    def update(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.adler = zlib.adler32(data, self.adler)
+        self.size += len(data)
+
+    def hexdigest(self) -> str:
+        return f"{self.crc:08x}{self.adler:08x}{self.size:x}"
+
+
 def folders_key(folders: Sequence[DataFolder]) -> str:
     """Which folders, in which order: names the cache file."""
-    key = hashlib.blake2b(digest_size=8)
+    key = _Digest()
     for folder in folders:
         key.update(f"{folder.path.resolve()}\0".encode())
-    return key.hexdigest()
+    return key.hexdigest()[:16]
 
 
 def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
     """Every record file with its size and modification time (one stat per file)."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = _Digest()
     vocab = vocabulary_file()
     try:
         st = vocab.stat()
@@ -145,8 +179,7 @@ def searchable_strings(record: Procedure) -> list[tuple[int, str]]:
     return [(f, " ".join(clean(t).split())) for f, t in out if t.strip()]
 
 
-@dataclass
-class Entry:
+class Entry(NamedTuple):
     """What the index keeps of one record: its identity and analysed strings."""
 
     code: str
@@ -465,14 +498,20 @@ class FreshnessCheck:
         return self._value
 
 
-@dataclass
 class OpenIndex:
     """An index from the cache (not yet known to be current) or freshly built."""
 
-    folders: Sequence[DataFolder]
-    index: Index | None
-    check: FreshnessCheck | None
-    use_cache: bool = True
+    def __init__(
+        self,
+        folders: Sequence[DataFolder],
+        index: Index | None,
+        check: FreshnessCheck | None,
+        use_cache: bool = True,
+    ) -> None:
+        self.folders = folders
+        self.index = index
+        self.check = check
+        self.use_cache = use_cache
 
     def is_fresh(self) -> bool:
         if self.index is None:
@@ -533,6 +572,8 @@ def rebuild(
     if use_cache:
         path = cache_path(snap.key)
         try:
+            from cptcli.atomic import write_atomically
+
             write_atomically(path, encode_index(index, snap.fingerprint))
             _prune(path.parent, keep=path)
         except OSError as exc:

@@ -21,9 +21,8 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cptcli.models import Match
 
@@ -193,8 +192,7 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     term: str  # normalised form
     start: int  # span in the original text
     end: int
@@ -241,16 +239,16 @@ def terms_of(text: str) -> list[str]:
 # --- vocabulary ----------------------------------------------------------------------
 
 
-@dataclass
 class Vocabulary:
     """Synonyms, abbreviations and word endings that widen what a record is found by."""
 
-    # phrase (tuple of terms) -> extra terms to add when the phrase occurs
-    phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
-    suffixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    _by_first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    _by_suffix: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)  # as read, to store with an index
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        # phrase (tuple of terms) -> extra terms to add when the phrase occurs
+        self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.suffixes: dict[str, tuple[str, ...]] = {}
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        self._by_suffix: dict[str, tuple[str, ...]] = {}
+        self.data: dict[str, Any] = data or {}  # as read, to store with an index
 
     def add_phrase(self, phrase: tuple[str, ...], extra: Iterable[str]) -> None:
         if not phrase:
@@ -382,8 +380,7 @@ def term_similarity(query: str, term: str) -> float:
     return similarity(query, term)
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """A query word, or two adjacent query words joined ("x ray" -> "xray")."""
 
     text: str
@@ -461,8 +458,7 @@ _PREFIX_RE = re.compile(r"^(?:\d{2,4}|[A-Va-v]\d{1,3})$")
 _RANGE_RE = re.compile(rf"^({_CODE})\s*[-\u2013]\s*({_CODE})$")
 
 
-@dataclass(frozen=True)
-class CodeQuery:
+class CodeQuery(NamedTuple):
     exact: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
     ranges: tuple[tuple[str, str], ...] = ()
@@ -540,8 +536,7 @@ class SearchableIndex(Protocol):
     def text(self, string: int) -> str: ...
 
 
-@dataclass(frozen=True)
-class SearchOptions:
+class SearchOptions(NamedTuple):
     limit: int = 10
     fields: tuple[str, ...] = FIELD_CHOICES["all"]
     category: str | None = None

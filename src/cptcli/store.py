@@ -19,11 +19,6 @@ from cptcli.models import Procedure, SectionValue
 from cptcli.paths import DataFolder
 from cptcli.sections import SECTION_KEYS
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
 HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -76,6 +71,12 @@ def read_text(path: Path) -> str:
 
 
 def parse_toml(text: str, path: str) -> dict[str, Any]:
+    # Imported here: a search served from the index never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
