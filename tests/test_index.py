@@ -118,7 +118,7 @@ def test_changing_the_vocabulary_rebuilds(
         pytest.param(lambda b: b[:-7] + bytes([b[-7] ^ 0xFF]) + b[-6:], id="flipped-byte"),
         pytest.param(lambda b: b"", id="empty"),
         pytest.param(lambda b: b"\x80\x04\x95garbage", id="not-an-index"),
-        pytest.param(lambda b: b.replace(b'"format": 3', b'"format": 99', 1), id="other-format"),
+        pytest.param(lambda b: b.replace(b'"format": 4', b'"format": 99', 1), id="other-format"),
         pytest.param(lambda b: b.replace(b'"crc32"', b'"crc"', 1), id="bad-header"),
     ],
 )

@@ -31,11 +31,11 @@ from cptcli.search import (
     analyze,
     index_terms,
     load_vocabulary,
-    vocabulary_from_data,
+    plain_terms,
 )
 from cptcli.store import Problem, load_record, record_files
 
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 
@@ -54,6 +54,7 @@ class Index:
         systems: list[str],
         sources: list[str],
         vocabulary: list[str],
+        plain_vocabulary: list[str] | None = None,
         str_record: Sequence[int],
         str_field: Sequence[int],
         str_terms: Sequence[int],
@@ -72,6 +73,7 @@ class Index:
         self.systems = systems
         self.sources = sources
         self.vocabulary = vocabulary  # sorted terms; derived ones start with DERIVED
+        self.plain_vocabulary = plain_vocabulary or plain_terms(vocabulary)  # without marks
         self.str_record = str_record  # string -> record number
         self.str_field = str_field  # string -> field number
         self.str_terms = str_terms  # string -> number of tokens
@@ -89,7 +91,7 @@ class Index:
     def highlight_vocabulary(self) -> Vocabulary:
         """The search vocabulary the index was built with (for highlighting)."""
         if self._vocab is None:
-            self._vocab = vocabulary_from_data(self.vocabulary_data)
+            self._vocab = Vocabulary.from_compiled(self.vocabulary_data)
         return self._vocab
 
     def postings(self, term: int) -> Sequence[int]:
@@ -342,13 +344,13 @@ def index_records(records: Sequence[Procedure], vocab: Vocabulary) -> Index:
     """An index of records already in memory (for library use and tests)."""
     by_code = {r.code: r for r in records}
     index = build_index([entry_for(by_code[c], vocab) for c in sorted(by_code)])
-    index.vocabulary_data = vocab.data
+    index.vocabulary_data = vocab.compiled()
     return index
 
 
 # --- the cache file ------------------------------------------------------------------
 
-_LISTS = ("codes", "names", "categories", "systems", "sources", "vocabulary")
+_LISTS = ("codes", "names", "categories", "systems", "sources", "vocabulary", "plain_vocabulary")
 _ARRAYS = {
     "str_record": "I",
     "str_field": "B",
@@ -436,6 +438,7 @@ def _consistent(index: Index) -> bool:
         and len(index.text_offsets) == n_strings + 1
         and index.text_offsets[-1] == len(index.text_blob)
         and len(index.post_offsets) == len(index.vocabulary) + 1
+        and len(index.plain_vocabulary) == len(index.vocabulary)
         and index.post_offsets[-1] == len(index.post_list)
     )
 
@@ -444,7 +447,7 @@ def cache_path(key: str) -> Path:
     return cache_dir()[0] / f"index-{key}.bin"
 
 
-PARALLEL_CHECK_FROM = 2000  # files; below this a stat of each file is quicker than a fork
+PARALLEL_CHECK_FROM = 200  # files; below this a stat of each file is quicker than a fork
 
 
 class FreshnessCheck:
@@ -565,7 +568,7 @@ def rebuild(
         vocab = Vocabulary()
     entries, found = collect_entries(snap.files, vocab, vocabulary_file(), progress)
     index = build_index(entries, problems + found)
-    index.vocabulary_data = vocab.data
+    index.vocabulary_data = vocab.compiled()
     index.built = True
     index.files = len(snap.files)
     index.fingerprint = snap.fingerprint

@@ -242,13 +242,12 @@ def terms_of(text: str) -> list[str]:
 class Vocabulary:
     """Synonyms, abbreviations and word endings that widen what a record is found by."""
 
-    def __init__(self, data: dict[str, Any] | None = None) -> None:
+    def __init__(self) -> None:
         # phrase (tuple of terms) -> extra terms to add when the phrase occurs
         self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.suffixes: dict[str, tuple[str, ...]] = {}
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         self._by_suffix: dict[str, tuple[str, ...]] = {}
-        self.data: dict[str, Any] = data or {}  # as read, to store with an index
 
     def add_phrase(self, phrase: tuple[str, ...], extra: Iterable[str]) -> None:
         if not phrase:
@@ -259,6 +258,21 @@ class Vocabulary:
         firsts = self._by_first.setdefault(phrase[0], [])
         if phrase not in firsts:
             firsts.append(phrase)
+
+    def compiled(self) -> dict[str, Any]:
+        """The normalised vocabulary as plain JSON-able data (stored with an index)."""
+        return {
+            "phrases": [[list(p), list(extra)] for p, extra in self.phrases.items()],
+            "suffixes": {s: list(extra) for s, extra in self.suffixes.items()},
+        }
+
+    @classmethod
+    def from_compiled(cls, data: dict[str, Any]) -> Vocabulary:
+        vocab = cls()
+        for phrase, extra in data.get("phrases", []):
+            vocab.add_phrase(tuple(phrase), extra)
+        vocab.suffixes = {s: tuple(extra) for s, extra in data.get("suffixes", {}).items()}
+        return vocab
 
     def starting_with(self, term: str) -> list[tuple[str, ...]]:
         return self._by_first.get(term, [])
@@ -279,7 +293,7 @@ class Vocabulary:
 
 
 def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
-    vocab = Vocabulary(data=data)
+    vocab = Vocabulary()
     for group in data.get("equivalent", []):
         phrases = [tuple(terms_of(t)) for t in group.get("terms", [])]
         every = [term for p in phrases for term in p]
@@ -586,7 +600,7 @@ def _text_search(
     # best similarity of each query word, per string
     best: dict[int, list[float]] = {}
     matched_terms: set[str] = set()
-    plain = plain_terms(index.vocabulary)
+    plain = getattr(index, "plain_vocabulary", None) or plain_terms(index.vocabulary)
     for unit in units:
         for term, sim in matching_terms(unit.text, index.vocabulary, plain):
             matched_terms.add(index.vocabulary[term])
