@@ -83,3 +83,35 @@ def test_layout_filters_sections() -> None:
 )
 def test_clean(dirty: str, safe: str) -> None:
     assert clean(dirty) == safe
+
+
+@pytest.mark.parametrize("width", [8, 12, 30])
+def test_break_lines_keeps_positions_and_width(width: int) -> None:
+    text = "Catheter closure of a leak around a mitral valve prosthesis, first occluder"
+    broken = render._break_lines(text, width)
+    assert len(broken) == len(text)
+    assert broken.replace("\n", " ") == text
+    assert all(len(line) <= width or " " not in line for line in broken.split("\n"))
+
+
+def test_search_table_fits_the_width_and_highlights() -> None:
+    from rich.console import Console
+
+    from cptcli.models import Match
+
+    match = Match(
+        "93590",
+        "Closure of a paravalvular leak",
+        "Medicine / Cardiovascular",
+        73.0,
+        "alias",
+        "paravalvular leak closure",
+        ((0, 12), (13, 17)),
+    )
+    console = Console(width=60, record=True, force_terminal=True, color_system="standard")
+    console.print(render.rich_matches([match], "paravalvlar leek", width=60))
+    styled = console.export_text(styles=True, clear=False)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 60
+    assert "93590" in text and "73" in text
+    assert "\x1b[1mparavalvular\x1b[0m" in styled

@@ -279,7 +279,7 @@ def search(
         from cptcli import render
 
         if ENV.terminal:
-            out_rich(render.rich_matches(matches, text))
+            out_rich(render.rich_matches(matches, text, width=ENV.width))
         else:
             out(render.plain_matches(matches))
     if not matches:
