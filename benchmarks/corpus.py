@@ -99,12 +99,14 @@ def paragraph(rng: random.Random, sentences: int) -> str:
     return " ".join(sentence(rng, rng.randint(8, 18)) for _ in range(sentences))
 
 
-def codes(n: int) -> Iterator[str]:
-    """n distinct valid codes: five-digit CPT codes, then HCPCS Level II codes."""
+def codes(n: int, avoid: frozenset[str] = frozenset()) -> Iterator[str]:
+    """n distinct valid codes not in ``avoid``: five-digit codes, then HCPCS Level II."""
     made = 0
     for number in range(10000, 100000):
         if made == n:
             return
+        if f"{number}" in avoid:
+            continue
         yield f"{number}"
         made += 1
     for letter in "ABCDEGHJKLMPQRSTV":
@@ -168,11 +170,16 @@ def record(code: str, rng: random.Random, name: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+BUNDLED = Path(__file__).resolve().parent.parent / "data" / "procedures"
+
+
 def generate(n: int, folder: Path, seed: int = 7) -> Path:
-    """Write n records (the planted one included) into folder; return the folder."""
+    """Write n records (the planted one included) into folder; return the folder.
+    Codes of the bundled library are left alone, so queries about them still work."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    for code in codes(n - 1):
+    avoid = frozenset(p.stem for p in BUNDLED.glob("*.toml"))
+    for code in codes(n - 1, avoid):
         (folder / f"{code}.toml").write_text(record(code, rng), encoding="utf-8")
     planted = record(PLANTED_CODE, rng, name=PLANTED_NAME)
     (folder / f"{PLANTED_CODE}.toml").write_text(planted, encoding="utf-8")

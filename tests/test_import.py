@@ -10,7 +10,7 @@ import pytest
 
 from cptcli import atomic
 from cptcli.importer import PageSource, decode_page, import_pages, parse_page
-from cptcli.store import check_file, load_record
+from cptcli.store import check_file, load_record, parse_toml
 
 from .conftest import ROOT
 
@@ -304,9 +304,7 @@ def test_dry_run_prints_toml_and_writes_nothing(invoke, tmp_path: Path) -> None:
     page.write_text(PAGE, encoding="utf-8")
     result = invoke("import", str(page), "--to", str(tmp_path / "out"), "--dry-run")
     assert result.exit_code == 0
-    import tomllib
-
-    assert tomllib.loads(result.stdout)["code"] == "45378"
+    assert parse_toml(result.stdout, "stdout")["code"] == "45378"
     assert not (tmp_path / "out").exists()
 
 

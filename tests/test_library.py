@@ -9,21 +9,14 @@ from pathlib import Path
 import pytest
 
 from cptcli.paths import bundled_data_dir
-from cptcli.quality import MAX_SIMILARITY, nearest_neighbours, record_problems
+from cptcli.quality import CPT_SECTIONS, MAX_SIMILARITY, nearest_neighbours, record_problems
 from cptcli.store import check_file, load_record, normalize_code
 
 DATA = Path(__file__).resolve().parent / "data"
 # The reference list files remote-monitoring device supply (99454) under E/M; CPT
 # places it in Medicine, and so does the record.
 MOVED = {"99454"}
-SECTIONS = (
-    "Evaluation and Management",
-    "Anesthesia",
-    "Surgery",
-    "Radiology",
-    "Pathology and Laboratory",
-    "Medicine",
-)
+SECTIONS = tuple(s for s in CPT_SECTIONS if s != "HCPCS")  # the six CPT sections
 
 
 @pytest.fixture(scope="module")

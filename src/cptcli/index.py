@@ -140,8 +140,8 @@ def folders_key(folders: Sequence[DataFolder]) -> str:
     return key.hexdigest()[:16]
 
 
-def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
-    """Every record file with its size and modification time (one stat per file)."""
+def _scan(folders: Sequence[DataFolder]) -> tuple[str, list[tuple[Path, list[str]]]]:
+    """(fingerprint, each folder with its record file names in order)."""
     digest = _Digest()
     vocab = vocabulary_file()
     try:
@@ -149,7 +149,7 @@ def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
         digest.update(f"{FORMAT}|{__version__}|{vocab}|{st.st_size}|{st.st_mtime_ns}".encode())
     except OSError:
         digest.update(f"{FORMAT}|{__version__}|no vocabulary".encode())
-    files: list[Path] = []
+    listing = []
     for folder in folders:
         digest.update(f"\1{folder.path.resolve()}\0".encode())
         entries = []
@@ -160,9 +160,21 @@ def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
                 continue
             entries.append((entry.name, st.st_size, st.st_mtime_ns))
         entries.sort()
-        digest.update("\n".join(f"{n}\0{s}\0{m}" for n, s, m in entries).encode())
-        files.extend(folder.path / name for name, _, _ in entries)
-    return Snapshot(files, digest.hexdigest(), folders_key(folders))
+        digest.update("\n".join([f"{n}\0{s}\0{m}" for n, s, m in entries]).encode())
+        listing.append((folder.path, [name for name, _, _ in entries]))
+    return digest.hexdigest(), listing
+
+
+def fingerprint(folders: Sequence[DataFolder]) -> str:
+    """The folders' fingerprint alone (what the freshness check needs; one stat per file)."""
+    return _scan(folders)[0]
+
+
+def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
+    """Every record file, in load order, with the folders' fingerprint."""
+    digest, listing = _scan(folders)
+    files = [folder / name for folder, names in listing for name in names]
+    return Snapshot(files, digest, folders_key(folders))
 
 
 # --- building ------------------------------------------------------------------------
@@ -477,7 +489,7 @@ class FreshnessCheck:
             status = 1
             try:
                 os.close(read_end)
-                os.write(write_end, snapshot(self.folders).fingerprint.encode("ascii"))
+                os.write(write_end, fingerprint(self.folders).encode("ascii"))
                 status = 0
             finally:
                 os._exit(status)
@@ -497,7 +509,7 @@ class FreshnessCheck:
                 except OSError:
                     answer = b""
             # If the child failed, check here.
-            self._value = answer.decode("ascii") or snapshot(self.folders).fingerprint
+            self._value = answer.decode("ascii") or fingerprint(self.folders)
         return self._value
 
 
