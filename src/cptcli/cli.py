@@ -4,9 +4,10 @@ Each command parses its options, calls the core (store, index, search, importer)
 hands the result to an output function. Nothing here ranks, parses or validates.
 Results go to stdout; every diagnostic goes to stderr. Heavy modules (rich,
 rapidfuzz) are imported inside the commands that need them.
-"""
 
-from __future__ import annotations
+There is no ``from __future__ import annotations`` here: the Typer releases that run on
+Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
+"""
 
 import os
 import sys
@@ -25,7 +26,7 @@ from cptcli.paths import DataFolder, data_folders
 _COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
 
 
-def command(name: str | None = None, **settings: Any) -> Any:
+def command(name: Optional[str] = None, **settings: Any) -> Any:
     def register(func: Any) -> Any:
         _COMMANDS.append((name or func.__name__, func, settings))
         return func
@@ -89,9 +90,14 @@ def out_rich(*renderables: Any) -> None:
     sys.stdout.flush()
 
 
-def warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+def err(line: str) -> None:
+    """One line on stderr, flushed at once (messages never wait behind output)."""
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def warn(message: str) -> None:
+    err(f"warning: {message}")
 
 
 def fail(message: str, code: ExitCode = ExitCode.NOT_FOUND) -> NoReturn:
@@ -331,7 +337,7 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
     if errors:
         worst = max(e.exit_code for e in errors)
         for error in errors[:-1]:
-            sys.stderr.write(f"error: {error}\n")
+            err(f"error: {error}")
         fail(str(errors[-1]), worst)
 
 
@@ -489,12 +495,12 @@ def import_(
                 out(f"# {outcome.name}")
             out(outcome.toml)
         elif outcome.written:
-            sys.stderr.write(f"imported {outcome.name} -> {outcome.written}\n")
+            err(f"imported {outcome.name} -> {outcome.written}")
     failures = [o.error for o in outcomes if o.error is not None]
     if failures:
         worst = max(e.exit_code for e in failures)
         for error in failures[:-1]:
-            sys.stderr.write(f"error: {error}\n")
+            err(f"error: {error}")
         fail(str(failures[-1]), worst)
 
 
@@ -521,7 +527,7 @@ def validate(
         for problem in problems:
             out(str(problem))
         noun = "problem" if len(problems) == 1 else "problems"
-        sys.stderr.write(f"{checked} files checked, {len(problems)} {noun}\n")
+        err(f"{checked} files checked, {len(problems)} {noun}")
     if problems:
         raise typer.Exit(int(ExitCode.NOT_FOUND))
 
@@ -529,7 +535,7 @@ def validate(
 # --- entry point ---------------------------------------------------------------------
 
 
-def build_app(only: str | None = None) -> typer.Typer:
+def build_app(only: Optional[str] = None) -> typer.Typer:
     """The ``cpt`` app with every command, or with just the command ``only``."""
     new = typer.Typer(
         name="cpt",
@@ -550,7 +556,7 @@ app = build_app()
 _GLOBAL_VALUE_OPTIONS = {"--data-dir"}
 
 
-def invoked_command(argv: list[str]) -> str | None:
+def invoked_command(argv: list[str]) -> Optional[str]:
     """The command named on the command line, if it is one of ours and the run is not
     shell completion (which needs them all)."""
     if any(key.endswith("_COMPLETE") for key in os.environ):
