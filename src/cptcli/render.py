@@ -194,9 +194,8 @@ def _snippet(match: Match) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def warm_up() -> None:
-    """Import the rich modules terminal output needs (e.g. while other work runs)."""
+    """Import the rich modules a results table needs (e.g. while other work runs)."""
     import rich.console
-    import rich.panel
     import rich.table
     import rich.text  # noqa: F401
 
