@@ -308,13 +308,19 @@ def test_dry_run_prints_toml_and_writes_nothing(invoke, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_never_overwrites_without_force(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def page_and_existing_record(tmp_path: Path, existing: str) -> tuple[Path, Path, Path]:
+    """(page file, target folder, a record already there for the page's code)."""
     page = tmp_path / "p.txt"
     page.write_text(PAGE, encoding="utf-8")
     to = tmp_path / "out"
     to.mkdir()
-    mine = to / "45378.toml"
-    mine.write_text("# my own careful work\n", encoding="utf-8")
+    record = to / "45378.toml"
+    record.write_text(existing, encoding="utf-8")
+    return page, to, record
+
+
+def test_never_overwrites_without_force(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page, to, mine = page_and_existing_record(tmp_path, "# my own careful work\n")
     result = invoke("import", str(page), "--to", str(to))
     assert result.exit_code == 1 and "--force" in result.stderr
     assert mine.read_text(encoding="utf-8") == "# my own careful work\n"
@@ -335,12 +341,7 @@ def test_one_bad_page_does_not_stop_the_others(invoke, tmp_path: Path) -> None: 
 def test_failed_write_leaves_the_old_file_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page = tmp_path / "p.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    to = tmp_path / "out"
-    to.mkdir()
-    old = to / "45378.toml"
-    old.write_text("# old\n", encoding="utf-8")
+    page, to, old = page_and_existing_record(tmp_path, "# old\n")
 
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
