@@ -24,6 +24,7 @@ NOTICE = (
 )
 
 # One theme table: every kind of part and its style on a terminal.
+NOT_IN_LIBRARY = "(not in the library)"
 THEME = {
     "title": "bold",
     "code": "bold cyan",
@@ -151,7 +152,7 @@ def _plain_part(part: Part, width: int, indent: str = "") -> str:
     if part.kind == "label":
         return f"{part.text}:"
     # a similar code
-    return f"  {part.text}  {part.detail}".rstrip()
+    return f"  {part.text}  {part.detail or NOT_IN_LIBRARY}"
 
 
 def plain_matches(matches: Sequence[Match]) -> str:
@@ -278,7 +279,10 @@ def _rich_parts(parts: Sequence[Part], width: int) -> RenderableType:
         grid.add_column(style=THEME["code"], no_wrap=True)
         grid.add_column()
         for part in codes:
-            grid.add_row(Text(part.text), Text(part.detail))
+            grid.add_row(
+                Text(part.text),
+                Text(part.detail) if part.detail else Text(NOT_IN_LIBRARY, style=THEME["category"]),
+            )
         items.append(grid)
     return Group(*items)
 
