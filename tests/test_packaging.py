@@ -11,25 +11,18 @@ from pathlib import Path
 from .conftest import ROOT
 
 
-def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
+def pip(*args: str) -> None:
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(dist),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", *args, "--no-deps", "-q"],
         check=True,
         capture_output=True,
         timeout=300,
     )
+
+
+def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    pip("wheel", "--no-build-isolation", "-w", str(dist), str(ROOT))
     [wheel] = dist.glob("cptcli-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     bundled = sorted(p.name for p in (ROOT / "data" / "procedures").glob("*.toml"))
@@ -39,22 +32,7 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> No
     assert "cptcli/cli.py" in names
 
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    pip("install", "--target", str(target), str(wheel))
     code = (
         f"import sys; sys.path.insert(0, {str(target)!r}); "
         "from cptcli.cli import main; sys.argv = ['cpt', 'show', '85230', '--json']; main()"

@@ -101,8 +101,7 @@ def warn(message: str) -> None:
 
 
 def fail(message: str, code: ExitCode = ExitCode.NOT_FOUND) -> NoReturn:
-    sys.stderr.write(f"error: {message}\n")
-    sys.stderr.flush()
+    err(f"error: {message}")
     raise typer.Exit(int(code))
 
 
@@ -170,6 +169,11 @@ def complete_section(incomplete: str) -> list[str]:
     from cptcli.sections import SECTION_KEYS
 
     return [k for k in SECTION_KEYS if k.startswith(incomplete.lower())]
+
+
+def section_option(help_text: str) -> Any:
+    """The ``--section/-s`` option shared by show and search."""
+    return typer.Option("--section", "-s", help=help_text, autocompletion=complete_section)
 
 
 def complete_field(incomplete: str) -> list[str]:
@@ -247,13 +251,7 @@ def search(
         float, typer.Option("--min-score", min=0, max=100, help="Drop results below this score.")
     ] = 40.0,
     section: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--section",
-            "-s",
-            help="Also print these sections of the top result.",
-            autocompletion=complete_section,
-        ),
+        Optional[list[str]], section_option("Also print these sections of the top result.")
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -304,12 +302,7 @@ def show(
     ],
     section: Annotated[
         Optional[list[str]],
-        typer.Option(
-            "--section",
-            "-s",
-            help="Only these sections (repeatable): a key, title, alias or prefix.",
-            autocompletion=complete_section,
-        ),
+        section_option("Only these sections (repeatable): a key, title, alias or prefix."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -289,6 +289,7 @@ def _parallel(
 ) -> list[tuple[list[Entry], list[Problem]]]:
     """Chunks read by worker processes, in order; [] if processes are unavailable."""
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     results = []
     done = 0
@@ -301,10 +302,8 @@ def _parallel(
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-    except (OSError, ImportError, RuntimeError) as exc:  # e.g. no process support here
-        if not isinstance(exc, RuntimeError) or "process" in str(exc).lower():
-            return []
-        raise
+    except (OSError, ImportError, BrokenProcessPool):  # no process support here
+        return []
     return results
 
 
@@ -395,13 +394,30 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
     return MAGIC + json.dumps(header).encode("utf-8") + b"\n" + payload
 
 
-def decode_index(data: bytes, fingerprint: str | None) -> Index | None:
-    """The index in ``data``, or None when it is stale, damaged or of another format."""
+def read_header(data: bytes) -> tuple[dict[str, Any], int] | None:
+    """(header, offset of its closing newline), or None when ``data`` has none."""
     try:
         if not data.startswith(MAGIC):
             return None
         end = data.index(b"\n", len(MAGIC))
         header = json.loads(data[len(MAGIC) : end])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (header, end) if isinstance(header, dict) else None
+
+
+def decode_index(
+    data: bytes,
+    fingerprint: str | None,
+    parsed: tuple[dict[str, Any], int] | None = None,
+) -> Index | None:
+    """The index in ``data``, or None when it is stale, damaged or of another format.
+    ``parsed`` is :func:`read_header`'s answer when the caller already has it."""
+    parsed = parsed or read_header(data)
+    if parsed is None:
+        return None
+    header, end = parsed
+    try:
         if header.get("format") != FORMAT or header.get("byteorder") != sys.byteorder:
             return None
         if fingerprint is not None and header.get("fingerprint") != fingerprint:
@@ -553,9 +569,11 @@ def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenInd
         data = cache_path(folders_key(folders)).read_bytes()
     except OSError:
         return OpenIndex(folders, None, None)
-    files = _peek_files(data)
-    check = FreshnessCheck(folders, in_parallel=files >= PARALLEL_CHECK_FROM)
-    return OpenIndex(folders, decode_index(data, None), check)
+    header = read_header(data)
+    files = header[0].get("files", 0) if header else 0
+    in_parallel = isinstance(files, int) and files >= PARALLEL_CHECK_FROM
+    check = FreshnessCheck(folders, in_parallel=in_parallel)
+    return OpenIndex(folders, decode_index(data, None, header), check)
 
 
 def load_or_build(
@@ -596,15 +614,6 @@ def rebuild(
                 Problem(str(path), None, f"could not save the search cache: {exc.strerror}")
             )
     return index
-
-
-def _peek_files(data: bytes) -> int:
-    """How many files the cached index was built from (0 if unreadable)."""
-    try:
-        end = data.index(b"\n", len(MAGIC))
-        return int(json.loads(data[len(MAGIC) : end]).get("files", 0))
-    except (ValueError, TypeError, AttributeError):
-        return 0
 
 
 def _prune(folder: Path, keep: Path) -> None:
