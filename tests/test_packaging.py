@@ -20,7 +20,7 @@ def pip(*args: str) -> None:
     )
 
 
-def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> None:
+def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invoke) -> None:
     dist = tmp_path / "dist"
     pip("wheel", "--no-build-isolation", "-w", str(dist), str(ROOT))
     [wheel] = dist.glob("cptcli-*.whl")
@@ -30,16 +30,29 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path) -> No
     assert shipped == bundled and len(shipped) >= 2
     assert "cptcli/data/vocabulary.toml" in names
     assert "cptcli/cli.py" in names
+    # Every bundled record is also precompiled (see compiled.py), none is left out.
+    compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
+    assert compiled == [name[: -len(".toml")] + ".json" for name in bundled]
 
     target = tmp_path / "site"
     pip("install", "--target", str(target), str(wheel))
     code = (
         f"import sys; sys.path.insert(0, {str(target)!r}); "
-        "from cptcli.cli import main; sys.argv = ['cpt', 'show', '85230', '--json']; main()"
+        "from cptcli.cli import main; sys.argv = ['cpt', 'show', '85230', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
-    assert result.returncode == 0, result.stderr
-    source = Path(json.loads(result.stdout)["source"])
+    shown = json.loads(result.stdout)
+    source = Path(shown["source"])
     assert source.is_relative_to(target / "cptcli" / "data" / "procedures")
+    from_checkout = json.loads(invoke("show", "85230", "--json").stdout)
+    assert shown == {**from_checkout, "source": shown["source"]}
+    # The installed copy shows the record from its compiled copy: no TOML parser is
+    # loaded, nor anything else the command does not need.
+    modules = {m.split(".")[0] for m in result.stderr.rsplit("MODULES ", 1)[1].split()}
+    assert not modules & {"tomllib", "tomli", "rich", "rapidfuzz"}
+    if sys.platform.startswith("linux"):
+        assert "platformdirs" not in modules

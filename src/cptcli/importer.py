@@ -17,7 +17,7 @@ from typing import Any
 from cptcli.atomic import write_atomically
 from cptcli.errors import CptError, ImportPageError, UsageError
 from cptcli.models import clean
-from cptcli.store import CODE_RE, parse_toml, system_for, validate_data
+from cptcli.store import is_code, parse_toml, system_for, validate_data
 
 # Page headings -> section keys. Compared in lower case, without a trailing colon.
 HEADINGS: dict[str, str] = {
@@ -115,7 +115,7 @@ def find_code(source: PageSource, given: str | None) -> str:
     """The code from --code, else the page text, else the file name."""
     if given:
         code = given.strip().upper()
-        if not CODE_RE.match(code):
+        if not is_code(code):
             raise UsageError(f"--code {given!r} is not a procedure code")
         return code
     found = CODE_IN_TEXT.search(source.text)

@@ -10,18 +10,17 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cptcli.compiled import compiled_record
 from cptcli.errors import NotFoundError, RecordError, UsageError
 from cptcli.models import Procedure, SectionValue
-from cptcli.paths import DataFolder
+from cptcli.paths import DataFolder, bundled_compiled_dir, record_files
 from cptcli.sections import SECTION_KEYS
 
-CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
-HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
-LABEL_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LABEL_PATTERN = r"[a-z][a-z0-9_]*"
 TOP_KEYS = ("code", "system", "name", "category", "aliases")
 SYSTEMS = ("CPT", "HCPCS")
 
@@ -42,32 +41,48 @@ class Problem(NamedTuple):
         return {"file": self.path, "line": self.line, "message": self.message}
 
 
+def is_code(text: str) -> bool:
+    """Whether ``text`` is a code as written in records: five digits (85230), four
+    digits and F, T or U (0001F, 0042T, 0001U), or a letter A-V and four digits (J7189).
+    Plain string tests: a regular expression would be compiled on every start-up."""
+    if len(text) != 5 or not text.isascii():
+        return False
+    if text[:4].isdigit():
+        return text[4].isdigit() or text[4] in "FTU"
+    return "A" <= text[0] <= "V" and text[1:].isdigit()
+
+
 def normalize_code(text: str) -> str | None:
     """The canonical form of a code (upper case, trimmed), or None if it is not one."""
     code = text.strip().upper()
-    return code if CODE_RE.match(code) else None
+    return code if is_code(code) else None
 
 
 def system_for(code: str) -> str:
-    return "HCPCS" if HCPCS_RE.match(code) else "CPT"
+    return "HCPCS" if is_code(code) and code[0].isalpha() else "CPT"
 
 
 # --- reading -------------------------------------------------------------------------
 
 
-def read_text(path: Path) -> str:
-    """A data file's text. Accepts a UTF-8 BOM; anything not UTF-8 is a RecordError."""
+def read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise RecordError(str(path), None, f"cannot read file: {exc.strerror}") from exc
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """A data file's text. Accepts a UTF-8 BOM; anything not UTF-8 is a RecordError."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise RecordError(
-            str(path), line, "file is not valid UTF-8 text; save it as UTF-8"
-        ) from exc
+        raise RecordError(path, line, "file is not valid UTF-8 text; save it as UTF-8") from exc
+
+
+def read_text(path: Path) -> str:
+    return decode_text(read_bytes(path), str(path))
 
 
 def parse_toml(text: str, path: str) -> dict[str, Any]:
@@ -114,7 +129,7 @@ def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Prob
     code = data.get("code")
     if code is None:
         add(None, "missing required key 'code'")
-    elif not isinstance(code, str) or not CODE_RE.match(code):
+    elif not isinstance(code, str) or not is_code(code):
         add(
             "code",
             f"'code' must be a CPT or HCPCS code such as 85230, 0001F, 0042T, "
@@ -127,7 +142,7 @@ def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Prob
     if system is not None:
         if system not in SYSTEMS:
             add("system", f"'system' must be one of {', '.join(SYSTEMS)} (got {system!r})")
-        elif isinstance(code, str) and CODE_RE.match(code) and system != system_for(code):
+        elif isinstance(code, str) and is_code(code) and system != system_for(code):
             add("system", f"code {code} belongs to {system_for(code)}, not {system}")
 
     name = data.get("name")
@@ -183,7 +198,7 @@ def _shape_problem(key: str, value: Any) -> str | None:
         if not value:
             return f"section '{key}' is an empty table"
         for label, part in value.items():
-            if not LABEL_RE.match(label):
+            if not re.fullmatch(LABEL_PATTERN, label):
                 return f"label '{key}.{label}' must be lower case letters, digits and underscores"
             if not (isinstance(part, str) and part.strip()) and not (
                 _is_string_list(part) and part
@@ -201,7 +216,7 @@ def _check_similar(value: Any, own: Any, where: str, line: int | None) -> list[P
         return [Problem(where, line, "'similar_codes' must be a list of code strings")]
     problems = []
     for item in value:
-        if not CODE_RE.match(item):
+        if not is_code(item):
             problems.append(Problem(where, line, f"similar code {item!r} is not a valid code"))
         elif item == own:
             problems.append(Problem(where, line, "similar_codes lists the record's own code"))
@@ -223,14 +238,21 @@ def record_from_data(data: dict[str, Any], source: str) -> Procedure:
     )
 
 
-def load_record(path: Path) -> Procedure:
-    """Read, validate and build one record; the first problem raises RecordError."""
-    text = read_text(path)
-    data = parse_toml(text, str(path))
-    problems = validate_data(data, path, text)
-    if problems:
-        first = problems[0]
-        raise RecordError(first.path, first.line, first.message)
+def load_record(path: Path, compiled: Path | None = None) -> Procedure:
+    """Read, validate and build one record; the first problem raises RecordError.
+
+    ``compiled`` is a folder of records precompiled from this one (see compiled.py);
+    one compiled from the file's current bytes is used instead of parsing the TOML.
+    """
+    raw = read_bytes(path)
+    data = compiled_record(compiled, path.stem, raw) if compiled else None
+    if data is None:
+        text = decode_text(raw, str(path))
+        data = parse_toml(text, str(path))
+        problems = validate_data(data, path, text)
+        if problems:
+            first = problems[0]
+            raise RecordError(first.path, first.line, first.message)
     return record_from_data(data, str(path))
 
 
@@ -245,17 +267,6 @@ def check_file(path: Path) -> list[Problem]:
 
 
 # --- finding records -----------------------------------------------------------------
-
-
-def record_files(folder: Path) -> Iterator[os.DirEntry[str]]:
-    """The ``*.toml`` entries of one folder (none if it does not exist)."""
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".toml") and not entry.name.startswith("."):
-                    yield entry
-    except (FileNotFoundError, NotADirectoryError):
-        return
 
 
 def _quick_name(text: str, source: str) -> object:
@@ -279,14 +290,16 @@ class Library:
     def __init__(self, folders: list[DataFolder]) -> None:
         self.folders = folders
         self.problems: list[Problem] = []
+        self._compiled = bundled_compiled_dir()
 
-    def candidates(self, code: str) -> list[Path]:
-        """Files that could hold ``code``, highest precedence first."""
+    def candidates(self, code: str) -> list[tuple[Path, Path | None]]:
+        """Files that could hold ``code``, highest precedence first, each with the
+        folder of its precompiled copies (the bundled library's; None elsewhere)."""
         found = []
         for folder in reversed(self.folders):
             path = folder.path / f"{code}.toml"
             if path.is_file():
-                found.append(path)
+                found.append((path, self._compiled if folder.origin == "bundled" else None))
         return found
 
     def get(self, code_text: str) -> Procedure:
@@ -298,9 +311,9 @@ class Library:
                 f"forms like 0001F, 0042T, 0001U, J7189). To look it up by words, try "
                 f"`cpt search {code_text}`."
             )
-        for path in self.candidates(code):
+        for path, compiled in self.candidates(code):
             try:
-                return load_record(path)
+                return load_record(path, compiled)
             except RecordError as exc:
                 self.problems.append(Problem(exc.path, exc.line, exc.message))
         raise NotFoundError(self._not_found_message(code))
@@ -310,9 +323,14 @@ class Library:
         listing related codes); None when there is no readable record."""
         if normalize_code(code) != code:
             return None
-        for path in self.candidates(code):
+        for path, compiled in self.candidates(code):
             try:
-                name = _quick_name(read_text(path), str(path))
+                raw = read_bytes(path)
+                data = compiled_record(compiled, path.stem, raw) if compiled else None
+                if data is None:
+                    name = _quick_name(decode_text(raw, str(path)), str(path))
+                else:
+                    name = data.get("name")
             except RecordError:
                 continue
             if isinstance(name, str) and name.strip():
@@ -331,7 +349,7 @@ class Library:
         for folder in self.folders:
             for entry in record_files(folder.path):
                 stem = entry.name[:-5].upper()
-                if CODE_RE.match(stem):
+                if is_code(stem):
                     seen.add(stem)
         return sorted(seen)
 
