@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cptcli import freshness
 from cptcli import index as index_module
 from cptcli.index import (
     cache_path,
@@ -101,6 +102,7 @@ def test_changing_the_vocabulary_rebuilds(
     vocab = tmp_path / "vocabulary.toml"
     vocab.write_text("", encoding="utf-8")
     monkeypatch.setattr(index_module, "vocabulary_file", lambda: vocab)
+    monkeypatch.setattr(freshness, "vocabulary_file", lambda: vocab)
     load_or_build(folders(folder))
     assert not search(load_or_build(folders(folder)), "endoscopy camera")
     vocab.write_text(
@@ -172,7 +174,7 @@ def test_cache_holds_no_pickle(folder: Path) -> None:
 def test_parallel_freshness_check_sees_changes(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "PARALLEL_CHECK_FROM", 0)
+    monkeypatch.setattr(freshness, "PARALLEL_CHECK_FROM", 0)
     load_or_build(folders(folder))
     opened = open_index(folders(folder))
     assert opened.check is not None and opened.check._child is not None  # a child runs
@@ -256,3 +258,67 @@ def test_ranking_equals_exhaustive_scoring_on_a_generated_corpus(tmp_path: Path)
         exhaustive = brute_force(records, vocab, query, limit=10)
         assert fast == exhaustive, query
     assert search(index, corpus.PLANTED_NAME)[0].code == corpus.PLANTED_CODE
+
+
+# --- the freshness check started by the entry point ---------------------------------
+
+
+@pytest.fixture
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(freshness, "_cpus", lambda: 2)
+    monkeypatch.setattr(freshness, "_early", None)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the early check needs fork")
+def test_a_search_starts_its_freshness_check_before_the_imports(
+    folder: Path, two_cpus: None
+) -> None:
+    from cptcli.paths import data_folders
+
+    load_or_build(data_folders([folder]))
+    write_record(folder, "0998T", minimal("0998T", "Snare removal of a test lesion"))
+    freshness.start_early(["--data-dir", str(folder), "search", "snare"])
+    early = freshness._early
+    assert early is not None and early.parallel  # a child process is checking
+    opened = open_index(data_folders([folder]))
+    assert opened.check is early and freshness._early is None  # handed over once
+    assert opened.index is not None and "0998T" not in opened.index.codes
+    assert not opened.is_fresh()
+    assert "0998T" in opened.current().codes
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "85230"],
+        ["--no-cache", "search", "snare"],
+        ["--version"],
+        ["list"],
+        ["--data-dir"],
+    ],
+)
+def test_other_commands_start_no_early_check(folder: Path, two_cpus: None, argv: list[str]) -> None:
+    from cptcli.paths import data_folders
+
+    load_or_build(data_folders([]))
+    freshness.start_early(argv)
+    assert freshness._early is None
+
+
+def test_no_early_check_without_a_cached_index(folder: Path, two_cpus: None) -> None:
+    freshness.start_early(["--data-dir", str(folder), "search", "snare"])
+    assert freshness._early is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the early check needs fork")
+def test_an_early_check_for_other_folders_is_not_used(folder: Path, two_cpus: None) -> None:
+    from cptcli.paths import data_folders
+
+    load_or_build(data_folders([]))
+    load_or_build(data_folders([folder]))
+    freshness.start_early(["search", "snare"])
+    early = freshness._early
+    assert early is not None
+    opened = open_index(data_folders([folder]))
+    assert opened.check is not None and opened.check is not early
+    assert freshness._early is None and opened.is_fresh()

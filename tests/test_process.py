@@ -131,3 +131,50 @@ def test_ctrl_c_ends_quietly_with_130(installed_cpt: list[str]) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert b"Traceback" not in err
+
+
+def test_exit_codes_of_the_real_command(installed_cpt: list[str]) -> None:
+    # The entry point ends the process itself (see __main__.py); status and output
+    # must survive that.
+    result = run([*installed_cpt, "--version"])
+    assert result.returncode == 0 and result.stdout.startswith("cpt ")
+    result = run([*installed_cpt, "show", "85231"])
+    assert result.returncode == 1 and "No procedure 85231" in result.stderr
+    assert result.stdout == ""
+    result = run([*installed_cpt, "show"])
+    assert result.returncode == 2 and "Usage" in result.stderr
+    result = run([*installed_cpt, "show", "85230", "--section", "nope"])
+    assert result.returncode == 2 and "Unknown section" in result.stderr
+    result = run([*installed_cpt, "list"])
+    assert result.returncode == 0 and len(result.stdout.splitlines()) > 500
+
+
+def test_real_search_sees_added_changed_and_deleted_records(
+    installed_cpt: list[str], tmp_path: Path
+) -> None:
+    # Through the real entry point, which checks the data for changes in a child
+    # process started before its imports (freshness.start_early).
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    env = {**os.environ, "CPT_DATA_PATH": str(folder)}
+
+    def top(query: str) -> str | None:
+        result = run([*installed_cpt, "search", query, "--json", "--limit", "1"], env=env)
+        assert result.returncode in (0, 1), result.stderr
+        found = json.loads(result.stdout)["results"] if result.returncode == 0 else []
+        return f"{found[0]['code']} {found[0]['name']}" if found else None
+
+    record = folder / "0998T.toml"
+    record.write_text('code = "0998T"\nname = "Quuxable tendon repair"\n', encoding="utf-8")
+    assert top("quuxable tendon") == "0998T Quuxable tendon repair"  # builds the index
+    assert top("quuxable tendon") == "0998T Quuxable tendon repair"  # from the cache
+    before = record.stat().st_mtime_ns
+    record.write_text('code = "0998T"\nname = "Quuxable tendon rapair"\n', encoding="utf-8")
+    os.utime(record, ns=(before + 1, before + 1))  # same size, barely newer
+    assert top("quuxable tendon") == "0998T Quuxable tendon rapair"
+    record.unlink()
+    assert not (top("quuxable tendon") or "").startswith("0998T")
+    (folder / "0997T.toml").write_text(
+        'code = "0997T"\nname = "Quuxable tendon graft"\n', encoding="utf-8"
+    )
+    assert top("quuxable tendon") == "0997T Quuxable tendon graft"

@@ -1,6 +1,39 @@
-"""Entry point for ``python -m cptcli``."""
+"""Entry point of the ``cpt`` command and of ``python -m cptcli``."""
 
-from cptcli.cli import main
+import gc
+import os
+import sys
+
+
+def main() -> None:
+    # A run of `cpt` is short, and nearly everything it allocates lives until it ends:
+    # modules, classes, the loaded index. Cyclic garbage collection finds nothing to
+    # free among them, yet during start-up alone it costs 4-7 ms (5% of `cpt show`).
+    gc.disable()
+    # A search on a large library checks one file per record for changes; start that
+    # in a child process now, so that it overlaps the imports below.
+    from cptcli.freshness import start_early
+
+    start_early(sys.argv[1:])
+    from cptcli.cli import main as run
+
+    try:
+        run()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (exc.code is not None)
+        if isinstance(exc.code, str):
+            sys.stderr.write(exc.code + "\n")
+    # Tearing the interpreter down (freeing every module and object one by one) takes
+    # about 15 ms after rich is loaded, longer than most commands run. All output is
+    # flushed and every file closed by now, so end the process directly.
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(int(code))
+
 
 if __name__ == "__main__":
     main()

@@ -21,10 +21,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cptcli import __version__
 from cptcli.errors import RecordError
+from cptcli.freshness import (
+    FreshnessCheck,
+    cache_path,
+    check_for,
+    folders_key,
+    snapshot,
+)
 from cptcli.models import Procedure, clean, flatten
-from cptcli.paths import DataFolder, cache_dir, vocabulary_file
+from cptcli.paths import DataFolder, vocabulary_file
 from cptcli.search import (
     FIELD_INDEX,
     Vocabulary,
@@ -33,7 +39,7 @@ from cptcli.search import (
     load_vocabulary,
     plain_terms,
 )
-from cptcli.store import Problem, load_record, record_files
+from cptcli.store import Problem, load_record
 
 FORMAT = 4
 MAGIC = b"CPTCLI-INDEX\n"
@@ -103,78 +109,6 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.codes)
-
-
-# --- finding the files ---------------------------------------------------------------
-
-
-class Snapshot(NamedTuple):
-    """The record files of the data folders, in load order, and their fingerprint."""
-
-    files: list[Path]
-    fingerprint: str
-    key: str  # which folders: names the cache file
-
-
-class _Digest:
-    """A 64-bit checksum (CRC-32 and Adler-32) for change detection, not security;
-    zlib is already loaded, where hashlib would load OpenSSL on every run."""
-
-    def __init__(self) -> None:
-        self.crc, self.adler, self.size = 0, 1, 0
-
-    def update(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.adler = zlib.adler32(data, self.adler)
-        self.size += len(data)
-
-    def hexdigest(self) -> str:
-        return f"{self.crc:08x}{self.adler:08x}{self.size:x}"
-
-
-def folders_key(folders: Sequence[DataFolder]) -> str:
-    """Which folders, in which order: names the cache file."""
-    key = _Digest()
-    for folder in folders:
-        key.update(f"{folder.path.resolve()}\0".encode())
-    return key.hexdigest()[:16]
-
-
-def _scan(folders: Sequence[DataFolder]) -> tuple[str, list[tuple[Path, list[str]]]]:
-    """(fingerprint, each folder with its record file names in order)."""
-    digest = _Digest()
-    vocab = vocabulary_file()
-    try:
-        st = vocab.stat()
-        digest.update(f"{FORMAT}|{__version__}|{vocab}|{st.st_size}|{st.st_mtime_ns}".encode())
-    except OSError:
-        digest.update(f"{FORMAT}|{__version__}|no vocabulary".encode())
-    listing = []
-    for folder in folders:
-        digest.update(f"\1{folder.path.resolve()}\0".encode())
-        entries = []
-        for entry in record_files(folder.path):
-            try:
-                st = entry.stat()
-            except OSError:
-                continue
-            entries.append((entry.name, st.st_size, st.st_mtime_ns))
-        entries.sort()
-        digest.update("\n".join([f"{n}\0{s}\0{m}" for n, s, m in entries]).encode())
-        listing.append((folder.path, [name for name, _, _ in entries]))
-    return digest.hexdigest(), listing
-
-
-def fingerprint(folders: Sequence[DataFolder]) -> str:
-    """The folders' fingerprint alone (what the freshness check needs; one stat per file)."""
-    return _scan(folders)[0]
-
-
-def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
-    """Every record file, in load order, with the folders' fingerprint."""
-    digest, listing = _scan(folders)
-    files = [folder / name for folder, names in listing for name in names]
-    return Snapshot(files, digest, folders_key(folders))
 
 
 # --- building ------------------------------------------------------------------------
@@ -471,64 +405,6 @@ def _consistent(index: Index) -> bool:
     )
 
 
-def cache_path(key: str) -> Path:
-    return cache_dir()[0] / f"index-{key}.bin"
-
-
-PARALLEL_CHECK_FROM = 200  # files; below this a stat of each file is quicker than a fork
-
-
-class FreshnessCheck:
-    """The folders' current fingerprint, computed while the caller goes on.
-
-    Checking that the cache is current takes one ``stat`` per record file, which for a
-    large library costs as much as everything else a search does. Where ``fork`` exists
-    and the library is large, a child process does the checking on another CPU while
-    this one loads the index and searches; :meth:`fingerprint` collects the answer.
-    Elsewhere it is computed on first use.
-    """
-
-    def __init__(self, folders: Sequence[DataFolder], in_parallel: bool) -> None:
-        self.folders = folders
-        self._value: str | None = None
-        self._child: tuple[int, int] | None = None  # (pid, read end of the pipe)
-        if in_parallel and hasattr(os, "fork"):
-            self._start()
-
-    def _start(self) -> None:
-        try:
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-        except OSError:
-            return
-        if pid == 0:  # the child: compute, report, and leave without cleanup handlers
-            status = 1
-            try:
-                os.close(read_end)
-                os.write(write_end, fingerprint(self.folders).encode("ascii"))
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self._child = (pid, read_end)
-
-    def fingerprint(self) -> str:
-        if self._value is None:
-            answer = b""
-            if self._child is not None:
-                pid, read_end = self._child
-                self._child = None
-                try:
-                    with os.fdopen(read_end, "rb") as pipe:
-                        answer = pipe.read()
-                    os.waitpid(pid, 0)
-                except OSError:
-                    answer = b""
-            # If the child failed, check here.
-            self._value = answer.decode("ascii") or fingerprint(self.folders)
-        return self._value
-
-
 class OpenIndex:
     """An index from the cache (not yet known to be current) or freshly built."""
 
@@ -571,8 +447,7 @@ def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenInd
         return OpenIndex(folders, None, None)
     header = read_header(data)
     files = header[0].get("files", 0) if header else 0
-    in_parallel = isinstance(files, int) and files >= PARALLEL_CHECK_FROM
-    check = FreshnessCheck(folders, in_parallel=in_parallel)
+    check = check_for(folders, files if isinstance(files, int) else 0)
     return OpenIndex(folders, decode_index(data, None, header), check)
 
 
