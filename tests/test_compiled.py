@@ -117,3 +117,21 @@ def test_invalid_records_are_left_out_and_named(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["45378.json"]
     assert len(skipped) == 2
     assert "45380.toml:1" in skipped[0] and "45385.toml" in skipped[1]
+
+
+def test_the_index_reads_bundled_records_from_their_compiled_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cptcli import index as index_module
+
+    target = tmp_path / "compiled"
+    compile_folder(bundled_procedures_dir(), target)
+    doc = json.loads((target / "85230.json").read_text(encoding="utf-8"))
+    doc["record"]["name"] = "Name from the compiled copy"
+    (target / "85230.json").write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setattr(index_module, "bundled_compiled_dir", lambda: target)
+    folders = [DataFolder(bundled_procedures_dir(), "bundled")]
+    built = index_module.load_or_build(folders, use_cache=False)
+    names = dict(zip(built.codes, built.names))
+    assert names["85230"] == "Name from the compiled copy"
+    assert names["93590"] == load_record(bundled_procedures_dir() / "93590.toml").name

@@ -30,7 +30,12 @@ from cptcli.freshness import (
     snapshot,
 )
 from cptcli.models import Procedure, clean, flatten
-from cptcli.paths import DataFolder, vocabulary_file
+from cptcli.paths import (
+    DataFolder,
+    bundled_compiled_dir,
+    bundled_procedures_dir,
+    vocabulary_file,
+)
 from cptcli.search import (
     FIELD_INDEX,
     Vocabulary,
@@ -171,9 +176,12 @@ def extract_files(paths: Sequence[str], vocabulary_path: str) -> tuple[list[Entr
 
 def _extract(paths: Sequence[str], vocab: Vocabulary) -> tuple[list[Entry], list[Problem]]:
     entries, problems = [], []
-    for path in paths:
+    bundled, compiled = bundled_procedures_dir(), bundled_compiled_dir()
+    for name in paths:
+        path = Path(name)
         try:
-            entries.append(entry_for(load_record(Path(path)), vocab))
+            record = load_record(path, compiled if path.parent == bundled else None)
+            entries.append(entry_for(record, vocab))
         except RecordError as exc:
             problems.append(Problem(exc.path, exc.line, exc.message))
     return entries, problems
