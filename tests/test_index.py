@@ -120,7 +120,10 @@ def test_changing_the_vocabulary_rebuilds(
         pytest.param(lambda b: b[:-7] + bytes([b[-7] ^ 0xFF]) + b[-6:], id="flipped-byte"),
         pytest.param(lambda b: b"", id="empty"),
         pytest.param(lambda b: b"\x80\x04\x95garbage", id="not-an-index"),
-        pytest.param(lambda b: b.replace(b'"format": 4', b'"format": 99', 1), id="other-format"),
+        pytest.param(
+            lambda b: b.replace(f'"format": {index_module.FORMAT}'.encode(), b'"format": 99', 1),
+            id="other-format",
+        ),
         pytest.param(lambda b: b.replace(b'"crc32"', b'"crc"', 1), id="bad-header"),
     ],
 )
@@ -322,3 +325,17 @@ def test_an_early_check_for_other_folders_is_not_used(folder: Path, two_cpus: No
     opened = open_index(data_folders([folder]))
     assert opened.check is not None and opened.check is not early
     assert freshness._early is None and opened.is_fresh()
+
+
+def test_strings_read_item_by_item_like_a_list() -> None:
+    from cptcli.index import Strings
+
+    items = ["Knee arthroscopy", "", "Ästhetik \u2013 ü", "0999T"]
+    strings = Strings.of(items)
+    assert len(strings) == 4 and list(strings) == items
+    assert strings[2] == items[2] and strings[-1] == "0999T" and strings[1:3] == items[1:3]
+    with pytest.raises(IndexError):
+        strings[4]
+    blob, offsets = strings.parts()
+    assert Strings(memoryview(blob), memoryview(offsets).cast("Q"))[2] == items[2]
+    assert Strings.of([]).consistent() and list(Strings.of([])) == []

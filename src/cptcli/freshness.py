@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cptcli import __version__
-from cptcli.paths import DataFolder, cache_dir, data_folders, record_files, vocabulary_file
+from cptcli.paths import DataFolder, cache_dir, data_folders, vocabulary_file
 
 PARALLEL_CHECK_FROM = 200  # files; below this a stat of each file is quicker than a fork
 
@@ -66,6 +66,16 @@ def cache_path(key: str) -> Path:
     return cache_dir()[0] / f"index-{key}.bin"
 
 
+def _record_names(folder: Path) -> list[str]:
+    """The sorted names of a folder's record files (what ``record_files`` lists), from
+    ``os.listdir``: a third of the time of building a ``DirEntry`` for each."""
+    try:
+        names = os.listdir(folder)
+    except OSError:  # missing, not a folder, or unreadable: no records from it
+        return []
+    return sorted(n for n in names if n.endswith(".toml") and not n.startswith("."))
+
+
 def _stat_all(folder: Path, names: list[str]) -> tuple[list[str], array]:
     """The names that still exist, and their sizes and modification times (in pairs)."""
     kept, numbers = [], array("q")
@@ -102,7 +112,7 @@ def _scan(folders: Sequence[DataFolder]) -> tuple[str, list[tuple[Path, list[str
     listing = []
     for folder in folders:
         digest.update(f"\1{folder.path.resolve()}\0".encode())
-        names, numbers = _stat_all(folder.path, sorted(e.name for e in record_files(folder.path)))
+        names, numbers = _stat_all(folder.path, _record_names(folder.path))
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
         digest.update(numbers.tobytes())
         listing.append((folder.path, names))

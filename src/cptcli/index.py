@@ -13,6 +13,7 @@ file is detected and rebuilt. Deleting it is always safe.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import sys
 import zlib
@@ -46,11 +47,49 @@ from cptcli.search import (
 )
 from cptcli.store import Problem, load_record
 
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 
 Progress = Callable[[int, int], None]  # (done, total)
+
+
+class Strings(Sequence[str]):
+    """A list of strings kept as one UTF-8 blob and the offsets between them: an item
+    is decoded only when read (a search reads ten names, not twenty thousand)."""
+
+    __slots__ = ("_blob", "_offsets")
+
+    def __init__(self, blob: bytes | memoryview, offsets: Sequence[int]) -> None:
+        self._blob = blob
+        self._offsets = offsets
+
+    @classmethod
+    def of(cls, items: Sequence[str]) -> Strings:
+        encoded = [item.encode("utf-8") for item in items]
+        offsets = array("Q", [0])
+        for data in encoded:
+            offsets.append(offsets[-1] + len(data))
+        return cls(b"".join(encoded), offsets)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return str(self._blob[self._offsets[i] : self._offsets[i + 1]], "utf-8")
+
+    def parts(self) -> tuple[bytes, bytes]:
+        """(blob, offsets) as stored in the cache file."""
+        return bytes(self._blob), array("Q", self._offsets).tobytes()
+
+    def consistent(self) -> bool:
+        return len(self._offsets) > 0 and self._offsets[-1] == len(self._blob)
 
 
 class Index:
@@ -60,10 +99,10 @@ class Index:
         self,
         *,
         codes: list[str],
-        names: list[str],
-        categories: list[str],
-        systems: list[str],
-        sources: list[str],
+        names: Sequence[str],
+        categories: Sequence[str],
+        systems: Sequence[str],
+        sources: Sequence[str],
         vocabulary: list[str],
         plain_vocabulary: list[str] | None = None,
         str_record: Sequence[int],
@@ -277,10 +316,10 @@ def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None)
         post_offsets.append(len(post_list))
     return Index(
         codes=[e.code for e in entries],
-        names=[e.name for e in entries],
-        categories=[e.category for e in entries],
-        systems=[e.system for e in entries],
-        sources=[e.source for e in entries],
+        names=Strings.of([e.name for e in entries]),
+        categories=Strings.of([e.category for e in entries]),
+        systems=Strings.of([e.system for e in entries]),
+        sources=Strings.of([e.source for e in entries]),
         vocabulary=vocabulary,
         str_record=str_record,
         str_field=str_field,
@@ -303,7 +342,8 @@ def index_records(records: Sequence[Procedure], vocab: Vocabulary) -> Index:
 
 # --- the cache file ------------------------------------------------------------------
 
-_LISTS = ("codes", "names", "categories", "systems", "sources", "vocabulary", "plain_vocabulary")
+_LISTS = ("codes", "vocabulary", "plain_vocabulary")  # needed whole: split on loading
+_STRINGS = ("names", "categories", "systems", "sources")  # read item by item
 _ARRAYS = {
     "str_record": "I",
     "str_field": "B",
@@ -314,10 +354,18 @@ _ARRAYS = {
 }
 
 
+def _itemsizes() -> dict[str, int]:
+    return {code: array(code).itemsize for code in {*_ARRAYS.values(), "Q"}}
+
+
 def encode_index(index: Index, fingerprint: str) -> bytes:
     parts: list[tuple[str, bytes]] = []
     for name in _LISTS:
         parts.append((name, "\0".join(getattr(index, name)).encode("utf-8")))
+    for name in _STRINGS:
+        value = getattr(index, name)
+        blob, offsets = (value if isinstance(value, Strings) else Strings.of(value)).parts()
+        parts += [(name, blob), (f"{name}.offsets", offsets)]
     for name, code in _ARRAYS.items():
         parts.append((name, array(code, getattr(index, name)).tobytes()))
     parts.append(("text_blob", bytes(index.text_blob)))
@@ -327,7 +375,7 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
         "fingerprint": fingerprint,
         "files": index.files,
         "byteorder": sys.byteorder,
-        "itemsizes": {code: array(code).itemsize for code in set(_ARRAYS.values())},
+        "itemsizes": _itemsizes(),
         "crc32": zlib.crc32(payload),
         "parts": [[name, len(data)] for name, data in parts],
         "problems": [p.to_dict() for p in index.problems],
@@ -336,12 +384,14 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
     return MAGIC + json.dumps(header).encode("utf-8") + b"\n" + payload
 
 
-def read_header(data: bytes) -> tuple[dict[str, Any], int] | None:
+def read_header(data: bytes | mmap.mmap) -> tuple[dict[str, Any], int] | None:
     """(header, offset of its closing newline), or None when ``data`` has none."""
     try:
-        if not data.startswith(MAGIC):
+        if data[: len(MAGIC)] != MAGIC:
             return None
-        end = data.index(b"\n", len(MAGIC))
+        end = data.find(b"\n", len(MAGIC))
+        if end < 0:
+            return None
         header = json.loads(data[len(MAGIC) : end])
     except (ValueError, UnicodeDecodeError):
         return None
@@ -349,7 +399,7 @@ def read_header(data: bytes) -> tuple[dict[str, Any], int] | None:
 
 
 def decode_index(
-    data: bytes,
+    data: bytes | mmap.mmap,
     fingerprint: str | None,
     parsed: tuple[dict[str, Any], int] | None = None,
 ) -> Index | None:
@@ -364,9 +414,7 @@ def decode_index(
             return None
         if fingerprint is not None and header.get("fingerprint") != fingerprint:
             return None
-        if header.get("itemsizes") != {
-            code: array(code).itemsize for code in set(_ARRAYS.values())
-        }:
+        if header.get("itemsizes") != _itemsizes():
             return None
         payload = memoryview(data)[end + 1 :]
         sizes = header["parts"]
@@ -380,8 +428,13 @@ def decode_index(
             chunk = payload[offset : offset + size]
             offset += size
             if name in _LISTS:
-                text = bytes(chunk).decode("utf-8")
+                text = str(chunk, "utf-8")
                 fields[name] = text.split("\0") if text else []
+            elif name in _STRINGS:
+                fields[name] = chunk
+            elif name.endswith(".offsets") and name[: -len(".offsets")] in _STRINGS:
+                blob = fields.pop(name[: -len(".offsets")])
+                fields[name[: -len(".offsets")]] = Strings(blob, chunk.cast("Q"))
             elif name in _ARRAYS:
                 # Used in place, not copied (memoryview reads unaligned items safely).
                 fields[name] = chunk.cast(_ARRAYS[name])
@@ -402,7 +455,8 @@ def decode_index(
 def _consistent(index: Index) -> bool:
     n_records, n_strings = len(index.codes), len(index.str_record)
     return (
-        all(len(getattr(index, n)) == n_records for n in _LISTS[1:5])
+        all(len(getattr(index, n)) == n_records for n in _STRINGS)
+        and all(getattr(index, n).consistent() for n in _STRINGS)
         and len(index.str_field) == n_strings
         and len(index.str_terms) == n_strings
         and len(index.text_offsets) == n_strings + 1
@@ -450,13 +504,24 @@ def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenInd
     if not use_cache:
         return OpenIndex(folders, None, None, use_cache=False)
     try:
-        data = cache_path(folders_key(folders)).read_bytes()
-    except OSError:
+        data = _read(cache_path(folders_key(folders)))
+    except (OSError, ValueError):
         return OpenIndex(folders, None, None)
     header = read_header(data)
     files = header[0].get("files", 0) if header else 0
     check = check_for(folders, files if isinstance(files, int) else 0)
     return OpenIndex(folders, decode_index(data, None, header), check)
+
+
+def _read(path: Path) -> bytes | mmap.mmap:
+    """The cache file's bytes. On POSIX systems it is mapped rather than read: the
+    index is used in place, and a search touches a small part of it. (The file is never
+    rewritten in place, only replaced, so the mapping stays valid. Elsewhere a mapped
+    file could not be replaced while in use, so it is read.)"""
+    if os.name != "posix":
+        return path.read_bytes()
+    with open(path, "rb") as file:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def load_or_build(
