@@ -10,29 +10,32 @@ def main() -> None:
     # modules, classes, the loaded index. Cyclic garbage collection finds nothing to
     # free among them, yet during start-up alone it costs 4-7 ms (5% of `cpt show`).
     gc.disable()
-    # A search on a large library checks one file per record for changes; start that
-    # in a child process now, so that it overlaps the imports below.
-    from cptcli.freshness import start_early
-
-    start_early(sys.argv[1:])
-    from cptcli.cli import main as run
-
     try:
+        # A search checks one file per record for changes; start that in a child
+        # process now, so that it overlaps the imports below.
+        from cptcli.freshness import start_early
+
+        start_early(sys.argv[1:])
+        from cptcli.cli import main as run
+
         run()
         code = 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (exc.code is not None)
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         if isinstance(exc.code, str):
             sys.stderr.write(exc.code + "\n")
+    except KeyboardInterrupt:  # during start-up; the commands handle their own
+        sys.stderr.write("\n")
+        code = 130  # ExitCode.INTERRUPTED, as the commands end on Ctrl-C
     # Tearing the interpreter down (freeing every module and object one by one) takes
-    # about 15 ms after rich is loaded, longer than most commands run. All output is
+    # about 15 ms once rich is loaded, longer than most commands run. All output is
     # flushed and every file closed by now, so end the process directly.
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
-    os._exit(int(code))
+    os._exit(code)
 
 
 if __name__ == "__main__":
