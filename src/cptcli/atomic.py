@@ -11,19 +11,24 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes, replace: bool = True) -> None:
-    """Write ``data`` to ``path``. Raises FileExistsError when ``replace`` is False and
-    the file exists; any other failure leaves the previous file as it was."""
+def write_atomically(
+    path: Path, data: bytes | Iterable[bytes | memoryview], replace: bool = True
+) -> None:
+    """Write ``data`` (bytes, or chunks written in turn) to ``path``. Raises
+    FileExistsError when ``replace`` is False and the file exists; any other failure
+    leaves the previous file as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not replace and path.exists():
         raise FileExistsError(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if replace:

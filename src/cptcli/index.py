@@ -187,7 +187,9 @@ def entry_for(record: Procedure, vocab: Vocabulary) -> Entry:
     strings = []
     for field_no, text in searchable_strings(record):
         tokens = analyze(text)
-        strings.append((field_no, text, tuple(index_terms(tokens, vocab)), len(tokens)))
+        # Interned: one object per distinct term, also once sent from a worker process.
+        terms = tuple(map(sys.intern, index_terms(tokens, vocab)))
+        strings.append((field_no, text, terms, len(tokens)))
     return Entry(
         code=record.code,
         name=record.name.replace("\0", ""),
@@ -289,7 +291,9 @@ def _parallel(
 
 
 def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None) -> Index:
-    postings: dict[str, list[int]] = {}
+    # Postings as arrays of 4-byte numbers, not lists of int objects (1.4 million
+    # postings for 20,000 records: 5 MB instead of 50 MB while building).
+    postings: dict[str, array] = {}
     str_record, str_field, str_terms = array("I"), array("B"), array("H")
     text_parts: list[bytes] = []
     text_offsets = array("Q", [0])
@@ -299,7 +303,7 @@ def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None)
             for term in terms:
                 found = postings.get(term)
                 if found is None:
-                    postings[term] = [string]
+                    postings[term] = array("I", (string,))
                 else:
                     found.append(string)
             str_record.append(number)
@@ -358,8 +362,10 @@ def _itemsizes() -> dict[str, int]:
     return {code: array(code).itemsize for code in {*_ARRAYS.values(), "Q"}}
 
 
-def encode_index(index: Index, fingerprint: str) -> bytes:
-    parts: list[tuple[str, bytes]] = []
+def encode_index(index: Index, fingerprint: str) -> list[bytes | memoryview]:
+    """The cache file's contents as consecutive chunks (written one after another, so
+    that the 20 MB of a large index are not copied into one more buffer)."""
+    parts: list[tuple[str, bytes | memoryview]] = []
     for name in _LISTS:
         parts.append((name, "\0".join(getattr(index, name)).encode("utf-8")))
     for name in _STRINGS:
@@ -367,21 +373,26 @@ def encode_index(index: Index, fingerprint: str) -> bytes:
         blob, offsets = (value if isinstance(value, Strings) else Strings.of(value)).parts()
         parts += [(name, blob), (f"{name}.offsets", offsets)]
     for name, code in _ARRAYS.items():
-        parts.append((name, array(code, getattr(index, name)).tobytes()))
-    parts.append(("text_blob", bytes(index.text_blob)))
-    payload = b"".join(data for _, data in parts)
+        value = getattr(index, name)
+        if not (isinstance(value, array) and value.typecode == code):
+            value = array(code, value)
+        parts.append((name, memoryview(value).cast("B")))
+    parts.append(("text_blob", memoryview(index.text_blob).cast("B")))
+    crc = 0
+    for _, data in parts:
+        crc = zlib.crc32(data, crc)
     header = {
         "format": FORMAT,
         "fingerprint": fingerprint,
         "files": index.files,
         "byteorder": sys.byteorder,
         "itemsizes": _itemsizes(),
-        "crc32": zlib.crc32(payload),
+        "crc32": crc,
         "parts": [[name, len(data)] for name, data in parts],
         "problems": [p.to_dict() for p in index.problems],
         "vocabulary_data": index.vocabulary_data,
     }
-    return MAGIC + json.dumps(header).encode("utf-8") + b"\n" + payload
+    return [MAGIC + json.dumps(header).encode("utf-8") + b"\n", *(data for _, data in parts)]
 
 
 def read_header(data: bytes | mmap.mmap) -> tuple[dict[str, Any], int] | None:
