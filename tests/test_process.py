@@ -17,8 +17,8 @@ import pytest
 from cptcli.render import NOTICE
 
 
-def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kwargs)
+def run(cmd: list[str], timeout: int = 60, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 def test_installed_command_shows_and_searches(installed_cpt: list[str]) -> None:
@@ -178,3 +178,25 @@ def test_real_search_sees_added_changed_and_deleted_records(
         'code = "0997T"\nname = "Quuxable tendon graft"\n', encoding="utf-8"
     )
     assert top("quuxable tendon") == "0997T Quuxable tendon graft"
+
+
+def test_benchmark_script_measures_a_small_corpus(installed_cpt: list[str]) -> None:
+    # Timings are not asserted here (they belong to the benchmark, not to tests); this
+    # checks that the script runs and reports every figure the README quotes.
+    from .conftest import ROOT
+
+    bench = str(ROOT / "benchmarks" / "bench.py")
+    result = run([sys.executable, bench, "--sizes", "300", "--runs", "1", "--json"], timeout=300)
+    reports = json.loads(result.stdout)
+    assert [r["library"] for r in reports] == ["bundled library", "300 records"]
+    assert reports[1]["planted_first"] is True
+    for report in reports:
+        assert report["index_build_s"] > 0 and report["index_build_peak_mb"] > 0
+        assert set(report["floors_ms"]) == {"typer", "typer+rich", "typer+rich+rapidfuzz"}
+        assert [row["command"] for row in report["commands"]] == [
+            "cpt show 85230 --json",
+            "cpt show 85230",
+            "cpt search factor VII",
+            "cpt search factor VII --json",
+        ]
+        assert all(row["median_ms"] > 0 and row["ratio"] > 0 for row in report["commands"])
