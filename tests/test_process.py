@@ -200,3 +200,16 @@ def test_benchmark_script_measures_a_small_corpus(installed_cpt: list[str]) -> N
             "cpt search factor VII --json",
         ]
         assert all(row["median_ms"] > 0 and row["ratio"] > 0 for row in report["commands"])
+
+
+def test_closed_standard_streams_give_a_message_not_a_traceback(
+    installed_cpt: list[str],
+) -> None:
+    cpt = installed_cpt[0]
+    result = run(["sh", "-c", f"'{cpt}' show 85230 --json >&-"])
+    assert result.returncode == 2
+    assert "standard output is closed" in result.stderr and "Traceback" not in result.stderr
+    result = run(["sh", "-c", f"'{cpt}' show 85231 2>&-"])  # the error has nowhere to go
+    assert result.returncode == 1 and result.stdout == ""
+    result = run(["sh", "-c", f"'{cpt}' show 85230 2>&-"])
+    assert result.returncode == 0 and result.stdout.startswith("85230")

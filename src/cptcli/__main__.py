@@ -30,11 +30,12 @@ def main() -> None:
     # Tearing the interpreter down (freeing every module and object one by one) takes
     # about 15 ms once rich is loaded, longer than most commands run. All output is
     # flushed and every file closed by now, so end the process directly.
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe or a closed stream
+            pass
     os._exit(code)
 
 

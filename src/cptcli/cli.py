@@ -567,6 +567,11 @@ def invoked_command(argv: list[str]) -> Optional[str]:
 
 def main() -> None:
     """Console-script entry point: run the app, ending quietly on Ctrl-C or a closed pipe."""
+    if sys.stderr is None:  # started with standard error closed: messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
+    if sys.stdout is None:  # started with standard output closed (`cpt ... >&-`)
+        err("error: standard output is closed, so there is nowhere to print to")
+        sys.exit(int(ExitCode.USAGE))
     try:
         only = invoked_command(sys.argv[1:])
         (build_app(only) if only else app)(prog_name="cpt")
