@@ -16,18 +16,18 @@ the TOML is parsed as usual. It is plain JSON: loading it runs no code.
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from typing import Any
 
 from cptcli import __version__
+from cptcli.digest import Digest
 
 FORMAT = 1
 
 
 def source_digest(data: bytes) -> str:
     """A checksum of a record file's bytes (change detection, not security)."""
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+    return Digest(data).hexdigest()
 
 
 def compiled_record(folder: Path | None, stem: str, raw: bytes) -> dict[str, Any] | None:
@@ -64,21 +64,16 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
     import json
 
     from cptcli.errors import RecordError
-    from cptcli.store import decode_text, parse_toml, validate_data
+    from cptcli.store import parse_record
 
     target.mkdir(parents=True, exist_ok=True)
     written, skipped = 0, []
     for path in sorted(source.glob("*.toml")):
         raw = path.read_bytes()
         try:
-            text = decode_text(raw, str(path))
-            data = parse_toml(text, str(path))
+            data = parse_record(raw, path)
         except RecordError as exc:
             skipped.append(str(exc))
-            continue
-        problems = validate_data(data, path, text)
-        if problems:
-            skipped.append(str(problems[0]))
             continue
         doc = {
             "format": FORMAT,

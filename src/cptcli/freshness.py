@@ -11,21 +11,21 @@ exists and there is a second CPU, a child process computes it while the search g
   check at once, so that it runs alongside the start-up imports.
 * :func:`check_for` hands that check to the index when the folders match, or starts one.
 
-This module imports nothing beyond the standard library and ``cptcli.paths``, so the
-child it forks is small and starts fast.
+This module imports nothing beyond the standard library, ``cptcli.paths`` and
+``cptcli.digest``, so the child it forks is small and starts fast.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from cptcli import __version__
-from cptcli.paths import DataFolder, cache_dir, data_folders, vocabulary_file
+from cptcli.digest import Digest
+from cptcli.paths import DataFolder, cache_dir, data_folders, is_record_name, vocabulary_file
 
 PARALLEL_CHECK_FROM = 200  # files; below this a stat of each file is quicker than a fork
 
@@ -36,22 +36,6 @@ class Snapshot(NamedTuple):
     files: list[Path]
     fingerprint: str
     key: str  # which folders: names the cache file
-
-
-class Digest:
-    """A 64-bit checksum (CRC-32 and Adler-32) for change detection, not security;
-    zlib is already loaded, where hashlib would load OpenSSL on every run."""
-
-    def __init__(self) -> None:
-        self.crc, self.adler, self.size = 0, 1, 0
-
-    def update(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.adler = zlib.adler32(data, self.adler)
-        self.size += len(data)
-
-    def hexdigest(self) -> str:
-        return f"{self.crc:08x}{self.adler:08x}{self.size:x}"
 
 
 def folders_key(folders: Sequence[DataFolder]) -> str:
@@ -73,7 +57,7 @@ def _record_names(folder: Path) -> list[str]:
         names = os.listdir(folder)
     except OSError:  # missing, not a folder, or unreadable: no records from it
         return []
-    return sorted(n for n in names if n.endswith(".toml") and not n.startswith("."))
+    return sorted(filter(is_record_name, names))
 
 
 def _stat_all(folder: Path, names: list[str]) -> tuple[list[str], array]:

@@ -108,12 +108,17 @@ def data_folders(extra: list[Path] | None = None) -> list[DataFolder]:
     return folders
 
 
+def is_record_name(name: str) -> bool:
+    """Whether a file name is that of a record file (``*.toml``, not hidden)."""
+    return name.endswith(".toml") and not name.startswith(".")
+
+
 def record_files(folder: Path) -> Iterator[os.DirEntry[str]]:
     """The ``*.toml`` entries of one folder (none if it does not exist)."""
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.endswith(".toml") and not entry.name.startswith("."):
+                if is_record_name(entry.name):
                     yield entry
     except (FileNotFoundError, NotADirectoryError):
         return

@@ -245,15 +245,22 @@ def load_record(path: Path, compiled: Path | None = None) -> Procedure:
     one compiled from the file's current bytes is used instead of parsing the TOML.
     """
     raw = read_bytes(path)
-    data = compiled_record(compiled, path.stem, raw) if compiled else None
+    data = compiled_record(compiled, path.stem, raw)
     if data is None:
-        text = decode_text(raw, str(path))
-        data = parse_toml(text, str(path))
-        problems = validate_data(data, path, text)
-        if problems:
-            first = problems[0]
-            raise RecordError(first.path, first.line, first.message)
+        data = parse_record(raw, path)
     return record_from_data(data, str(path))
+
+
+def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
+    """A record file's bytes decoded, parsed and validated; the first problem raises
+    RecordError."""
+    text = decode_text(raw, str(path))
+    data = parse_toml(text, str(path))
+    problems = validate_data(data, path, text)
+    if problems:
+        first = problems[0]
+        raise RecordError(first.path, first.line, first.message)
+    return data
 
 
 def check_file(path: Path) -> list[Problem]:
@@ -326,7 +333,7 @@ class Library:
         for path, compiled in self.candidates(code):
             try:
                 raw = read_bytes(path)
-                data = compiled_record(compiled, path.stem, raw) if compiled else None
+                data = compiled_record(compiled, path.stem, raw)
                 if data is None:
                     name = _quick_name(decode_text(raw, str(path)), str(path))
                 else:
