@@ -22,6 +22,10 @@ from cptcli.sections import SECTION_KEYS
 
 LABEL_PATTERN = r"[a-z][a-z0-9_]*"
 TOP_KEYS = ("code", "system", "name", "category", "aliases")
+# Coder facts: search-only spellings, the primary codes of an add-on, the time rule that
+# selects the code, and the date the record was last checked by a second reader.
+FACT_KEYS = ("search_terms", "add_on_to", "time", "reviewed")
+TIME_KEYS = ("min", "max", "unit", "note")
 SYSTEMS = ("CPT", "HCPCS")
 
 
@@ -159,11 +163,17 @@ def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Prob
     if aliases is not None and not _is_string_list(aliases):
         add("aliases", "'aliases' must be a list of non-empty strings")
 
+    for key in FACT_KEYS:
+        if key in data:
+            message = _fact_problem(key, data[key], code)
+            if message:
+                add(key, message)
+
     for key, value in data.items():
-        if key in TOP_KEYS:
+        if key in TOP_KEYS or key in FACT_KEYS:
             continue
         if key not in SECTION_KEYS:
-            known = [*TOP_KEYS, *SECTION_KEYS]
+            known = [*TOP_KEYS, *FACT_KEYS, *SECTION_KEYS]
             import difflib
 
             close = difflib.get_close_matches(key, known, n=1)
@@ -177,6 +187,58 @@ def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Prob
                 add(key, message)
     problems.sort(key=lambda p: p.line or 0)
     return problems
+
+
+def _fact_problem(key: str, value: Any, own: Any) -> str | None:
+    if key == "search_terms":
+        return (
+            None if _is_string_list(value) else "'search_terms' must be a list of non-empty strings"
+        )
+    if key == "add_on_to":
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            return "'add_on_to' must be a non-empty list of codes"
+        bad = [v for v in value if not is_code(v) or v == own]
+        if bad:
+            return f"'add_on_to' lists {bad[0]!r}: give the primary codes, not the record's own"
+        return None
+    if key == "time":
+        return _time_problem(value)
+    # reviewed: a TOML date (2026-12-05), or its ISO text in a compiled record
+    if isinstance(value, str) and _is_iso_date(value):
+        return None
+    import datetime
+
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return None
+    return "'reviewed' must be a date such as 2026-12-05 (no quotes, no time)"
+
+
+def _is_iso_date(text: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _time_problem(value: Any) -> str | None:
+    shape = "'time' must be a table such as { min = 30 }, { min = 16, max = 37 } or { unit = 15 }"
+    if not isinstance(value, dict) or not value:
+        return shape
+    for label, part in value.items():
+        if label not in TIME_KEYS:
+            return f"unknown key 'time.{label}'; use {', '.join(TIME_KEYS)}"
+        if label == "note":
+            if not (isinstance(part, str) and part.strip()):
+                return "'time.note' must be a non-empty string"
+        elif isinstance(part, bool) or not isinstance(part, int) or not 0 < part <= 24 * 60:
+            return f"'time.{label}' must be a whole number of minutes from 1 to 1440"
+    low, high = value.get("min"), value.get("max")
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        return f"'time.min' ({low}) is above 'time.max' ({high})"
+    return None
 
 
 def _is_string_list(value: Any) -> bool:
@@ -260,6 +322,9 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
     if problems:
         first = problems[0]
         raise RecordError(first.path, first.line, first.message)
+    reviewed = data.get("reviewed")
+    if reviewed is not None and not isinstance(reviewed, str):
+        data["reviewed"] = reviewed.isoformat()  # JSON-ready, like a compiled record
     return data
 
 
