@@ -7,12 +7,13 @@ import os
 from pathlib import Path
 
 from cptcli import __version__
+from cptcli.codeset import CODE_SET
 from cptcli.sections import SECTIONS
 
 
 def test_version(invoke) -> None:  # type: ignore[no-untyped-def]
     result = invoke("--version")
-    assert result.exit_code == 0 and result.stdout == f"cpt {__version__}\n"
+    assert result.exit_code == 0 and result.stdout == f"cpt {__version__} ({CODE_SET})\n"
 
 
 def test_no_arguments_shows_help(invoke) -> None:  # type: ignore[no-untyped-def]

@@ -198,7 +198,9 @@ def resolve_sections(names: Optional[list[str]]) -> Optional[list[str]]:
 
 def _version(value: bool) -> None:
     if value:
-        out(f"cpt {__version__}")
+        from cptcli.codeset import CODE_SET
+
+        out(f"cpt {__version__} ({CODE_SET})")
         raise typer.Exit()
 
 
@@ -274,24 +276,58 @@ def search(
 
         render.warm_up()  # load the renderer meanwhile
     if not opened.is_fresh():
-        matches = run_search(current_index(opened), text, options)
+        index = current_index(opened)
+        matches = run_search(index, text, options)
     else:
-        report(opened.index.problems)
+        index = opened.index
+        report(index.problems)
+    deleted = _deleted_codes(index, text, matches, options.limit)
     if json_:
-        out_json({"query": text, "results": [m.to_dict() for m in matches]})
-    elif matches:
+        document: dict[str, Any] = {"query": text, "results": [m.to_dict() for m in matches]}
+        if deleted:
+            document["history"] = [entry.to_dict(names) for entry, names in deleted]
+        out_json(document)
+    elif matches or deleted:
         from cptcli import render
 
-        if ENV.terminal:
+        for entry, names in deleted:
+            if ENV.terminal:
+                out_rich(*render.rich_history(entry, names, ENV.width, notice=False))
+            else:
+                out(render.plain_history(entry, names, ENV.width, notice=False) + "\n")
+        if matches and ENV.terminal:
             out_rich(render.rich_matches(matches, text, width=ENV.width))
-        else:
+        elif matches:
             out(render.plain_matches(matches))
+    if deleted and not matches:
+        return
     if not matches:
         fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
     if wanted:
         if not json_:
             out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> list[Any]:
+    """Deleted codes named by a code query, with their replacements' names; the
+    replacements found in the library are added to ``matches`` (in place)."""
+    from cptcli.search import parse_code_query
+
+    if parse_code_query(text) is None:
+        return []
+    from cptcli.lookup import deleted_in_query, replacement_matches, replacement_names
+    from cptcli.store import Library
+
+    history = load_history()
+    entries = deleted_in_query(history, text)
+    if not entries:
+        return []
+    shown = {m.code for m in matches}
+    extra = [m for m in replacement_matches(index, entries) if m.code not in shown]
+    matches[:] = (matches + extra)[:limit]
+    library = Library(ENV.folders())
+    return [(e, replacement_names(library, history, e)) for e in entries]
 
 
 @command()
@@ -310,23 +346,30 @@ def show(
     _show(codes, resolve_sections(section), json_)
 
 
-def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
-    from cptcli.store import Library
+def load_history() -> Any:
+    """The bundled code history; a broken file is a warning and an empty history."""
+    from cptcli.history import EMPTY
+    from cptcli.history import load_history as load
+    from cptcli.paths import bundled_compiled_dir, history_file
 
-    library = Library(ENV.folders())
-    records, errors = [], []
-    for code in codes:
-        try:
-            records.append(library.get(code))
-        except CptError as exc:
-            errors.append(exc)
+    try:
+        return load(history_file(), bundled_compiled_dir())
+    except CptError as exc:
+        warn(f"code history not loaded: {exc}")
+        return EMPTY
+
+
+def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
+    from cptcli.lookup import lookup_codes
+
+    library, found, errors = lookup_codes(ENV.folders(), load_history(), codes)
     report(library.problems)
     if json_:
-        items = [r.to_dict(sections) for r in records]
-        if records or len(codes) > 1:
+        items = [item.to_dict(sections) for item in found]
+        if found or len(codes) > 1:
             out_json(items[0] if len(codes) == 1 else items)
-    elif records:
-        _print_records(library, records, sections)
+    elif found:
+        _print_records(library, found, sections)
     if errors:
         worst = max(e.exit_code for e in errors)
         for error in errors[:-1]:
@@ -334,11 +377,20 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
         fail(str(errors[-1]), worst)
 
 
-def _print_records(library: Any, records: list[Any], sections: Optional[list[str]]) -> None:
+def _print_records(library: Any, found: list[Any], sections: Optional[list[str]]) -> None:
     from cptcli import render
 
     full = sections is None
-    for i, record in enumerate(records):
+    for i, item in enumerate(found):
+        last = i == len(found) - 1
+        if item.record is None:
+            if ENV.terminal:
+                out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=last))
+            else:
+                text = render.plain_history(item.change, item.names, ENV.width, notice=last)
+                out(text + ("" if last else "\n"))
+            continue
+        record = item.record
         names = {}
         if full or "similar_codes" in sections:
             for code in record.similar_codes:
@@ -346,13 +398,16 @@ def _print_records(library: Any, records: list[Any], sections: Optional[list[str
                 if name is not None:
                     names[code] = name
         blocks = render.layout(record, sections, names)
-        last = i == len(records) - 1
         if ENV.terminal:
             out_rich(
-                *render.rich_procedure(record, blocks, header=True, notice=last, width=ENV.width)
+                *render.rich_procedure(
+                    record, blocks, header=True, notice=last, width=ENV.width, change=item.change
+                )
             )
         else:
-            text = render.plain_procedure(record, blocks, width=ENV.width, header=True, notice=last)
+            text = render.plain_procedure(
+                record, blocks, width=ENV.width, header=True, notice=last, change=item.change
+            )
             out(text + ("" if last else "\n"))
     report(library.problems)
 
@@ -429,9 +484,17 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
         }
         for f in ENV.folders()
     ]
+    from cptcli.codeset import CODE_SET
+
     cache, origin = cache_dir()
     if json_:
-        out_json({"data": folders, "cache": {"path": str(cache), "origin": origin}})
+        out_json(
+            {
+                "code_set": CODE_SET,
+                "data": folders,
+                "cache": {"path": str(cache), "origin": origin},
+            }
+        )
         return
     from cptcli import render
 
@@ -441,6 +504,7 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
     out(render.plain_table(rows))
+    out(f"Code set: {CODE_SET}")
 
 
 @command("import")

@@ -61,8 +61,6 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
     Returns how many were written and a message for each file left out (it will be
     parsed, and its problem reported, when it is read).
     """
-    import json
-
     from cptcli.errors import RecordError
     from cptcli.store import parse_record
 
@@ -75,14 +73,31 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
         except RecordError as exc:
             skipped.append(str(exc))
             continue
-        doc = {
-            "format": FORMAT,
-            "version": __version__,
-            "source": source_digest(raw),
-            "record": data,
-        }
-        (target / f"{path.stem}.json").write_text(
-            json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
+        _write(target, path.stem, raw, data)
         written += 1
     return written, skipped
+
+
+def compile_history(path: Path, target: Path) -> str | None:
+    """Write ``target/history.json`` from the code-history file; a message if it is
+    left out (it is then parsed, and its problem reported, when it is read)."""
+    from cptcli.errors import RecordError
+    from cptcli.history import parse_history
+
+    raw = path.read_bytes()
+    try:
+        data = parse_history(raw, path)
+    except RecordError as exc:
+        return str(exc)
+    target.mkdir(parents=True, exist_ok=True)
+    _write(target, path.stem, raw, data)
+    return None
+
+
+def _write(target: Path, stem: str, raw: bytes, data: dict[str, Any]) -> None:
+    import json
+
+    doc = {"format": FORMAT, "version": __version__, "source": source_digest(raw), "record": data}
+    (target / f"{stem}.json").write_text(
+        json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )

@@ -47,7 +47,7 @@ from cptcli.search import (
 )
 from cptcli.store import Problem, load_record
 
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 
@@ -162,6 +162,7 @@ def searchable_strings(record: Procedure) -> list[tuple[int, str]]:
     """(field, text) of every string search looks at, white space collapsed."""
     out = [(FIELD_INDEX["name"], record.name)]
     out += [(FIELD_INDEX["alias"], a) for a in record.aliases]
+    out += [(FIELD_INDEX["search term"], t) for t in record.search_terms]
     for key, field_name in (
         ("indications", "indication"),
         ("summary", "summary"),

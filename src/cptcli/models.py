@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple, Union
 
+from cptcli.codeset import CODE_SET
 from cptcli.sections import SECTION_KEYS
 
 # A section's value: a paragraph, a list of bullets or steps, or labelled parts.
@@ -17,9 +18,27 @@ SectionValue = Union[str, list[str], dict[str, Part]]
 
 
 class Procedure:
-    """One procedure record. Treat as immutable."""
+    """One procedure record. Treat as immutable.
 
-    __slots__ = ("aliases", "category", "code", "name", "sections", "source", "system")
+    Besides its sections a record carries coder facts: ``search_terms`` (spellings that
+    help search but are not shown), ``add_on_to`` (for an add-on code, its primary
+    codes), ``time`` (the time rule that selects the code: ``min``, ``max``, ``unit``
+    minutes and a ``note``) and ``reviewed`` (ISO date of its last second reading).
+    """
+
+    __slots__ = (
+        "add_on_to",
+        "aliases",
+        "category",
+        "code",
+        "name",
+        "reviewed",
+        "search_terms",
+        "sections",
+        "source",
+        "system",
+        "time",
+    )
 
     def __init__(
         self,
@@ -30,6 +49,10 @@ class Procedure:
         aliases: tuple[str, ...] = (),
         sections: dict[str, SectionValue] | None = None,
         source: str = "",
+        search_terms: tuple[str, ...] = (),
+        add_on_to: tuple[str, ...] = (),
+        time: dict[str, Any] | None = None,
+        reviewed: str | None = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -38,6 +61,10 @@ class Procedure:
         self.aliases = tuple(aliases)
         self.sections: dict[str, SectionValue] = sections if sections is not None else {}
         self.source = source
+        self.search_terms = tuple(search_terms)
+        self.add_on_to = tuple(add_on_to)
+        self.time: dict[str, Any] | None = dict(time) if time else None
+        self.reviewed = reviewed
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -59,14 +86,25 @@ class Procedure:
         """Every string of one section, flattened in order (for search and checks)."""
         return flatten(self.sections.get(key))
 
+    @property
+    def is_add_on(self) -> bool:
+        return bool(self.add_on_to)
+
     def to_dict(self, sections: list[str] | None = None) -> dict[str, Any]:
-        """The public JSON shape. ``sections`` limits which sections are included."""
+        """The public JSON shape. ``sections`` limits which sections are included; the
+        identifying keys and coder facts are always there (null or empty when unknown)."""
         out: dict[str, Any] = {
             "code": self.code,
             "system": self.system,
+            "status": "active",
+            "code_set": CODE_SET,
             "name": self.name,
             "category": self.category,
             "aliases": list(self.aliases),
+            "search_terms": list(self.search_terms),
+            "add_on_to": list(self.add_on_to),
+            "time": dict(self.time) if self.time else None,
+            "reviewed": self.reviewed,
         }
         for key in SECTION_KEYS:
             if key in self.sections and (sections is None or key in sections):
@@ -112,6 +150,27 @@ def clean(text: str) -> str:
             re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
         )
     return _CONTROL[0].sub("", text.replace("\t", " "))
+
+
+def time_text(time: dict[str, Any] | None) -> str:
+    """A time rule in words: "at least 30 minutes", "16 to 37 minutes", "per 15 minutes"."""
+    if not time:
+        return ""
+    low, high, unit = time.get("min"), time.get("max"), time.get("unit")
+    phrases = []
+    if low and high:
+        phrases.append(f"{low} to {high} minutes")
+    elif low:
+        phrases.append(f"at least {low} minutes")
+    elif high:
+        phrases.append(f"up to {high} minutes")
+    if unit:
+        phrases.append(f"one unit per {unit} minutes")
+    text = "; ".join(phrases)
+    note = time.get("note")
+    if note:
+        text = f"{text} ({note})" if text else str(note)
+    return text
 
 
 def flatten(value: SectionValue | None) -> list[str]:

@@ -45,6 +45,10 @@ def bundled_compiled_dir() -> Path:
     return bundled_data_dir() / "compiled"
 
 
+def history_file() -> Path:
+    return bundled_data_dir() / "history.toml"
+
+
 def vocabulary_file() -> Path:
     return bundled_data_dir() / "vocabulary.toml"
 

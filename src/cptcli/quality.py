@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from cptcli.models import Procedure, flatten
-from cptcli.sections import SECTION_KEYS
+from cptcli.sections import SECTION_KEYS, SECTIONS, SectionSpec
 
 REQUIRED = (
     "summary",
@@ -63,6 +63,21 @@ def record_problems(record: Procedure) -> list[str]:
         problems.append("'procedure' must be a list of at least two ordered steps")
     if len(record.aliases) < 3:
         problems.append("give at least three aliases (lay terms, abbreviations, other names)")
+    for spec in SECTIONS:
+        if spec.key in record.sections:
+            problems.extend(_shape_problems(spec, record.sections[spec.key]))
+    if record.reviewed is None:
+        problems.append("add 'reviewed' with the date a second reader last checked the record")
+    if record.category.startswith("Evaluation and Management") and not record.time:
+        problems.append(
+            "E/M codes need 'time': the minutes that select the code, or a note that time does not"
+        )
+    for alias in record.aliases:
+        others = [c for c in _CODE_IN_TEXT.findall(alias) if c != record.code]
+        if others:
+            problems.append(
+                f"alias {alias!r} names code {others[0]}: aliases are names of this code's service"
+            )
     head = record.category.split(" / ")[0]
     if head not in CPT_SECTIONS or " / " not in record.category:
         problems.append(
@@ -70,6 +85,40 @@ def record_problems(record: Procedure) -> list[str]:
             + ", ".join(CPT_SECTIONS)
         )
     return problems
+
+
+_CODE_IN_TEXT = re.compile(r"\b(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})\b")
+_KINDS = {"text": str, "list": list}
+
+
+def _shape_problems(spec: SectionSpec, value: object) -> list[str]:
+    """The section's shape against the one shape the library uses for it."""
+    if spec.shape != "table":
+        if isinstance(value, _KINDS[spec.shape]):
+            return []
+        wanted = "a paragraph (string)" if spec.shape == "text" else "a list of strings"
+        return [f"section '{spec.key}' must be {wanted}"]
+    if not isinstance(value, dict):
+        return [f"section '{spec.key}' must be a table with parts {_labels(spec)}"]
+    problems = []
+    known = {label: (kind, required) for label, kind, required in spec.parts}
+    for label in value:
+        if label not in known:
+            problems.append(
+                f"'{spec.key}.{label}' is not a part of this section; use {_labels(spec)}"
+            )
+    for label, (kind, required) in known.items():
+        if label not in value:
+            if required:
+                problems.append(f"section '{spec.key}' lacks its part '{label}'")
+        elif not isinstance(value[label], _KINDS[kind]):
+            wanted = "a string" if kind == "text" else "a list of strings"
+            problems.append(f"'{spec.key}.{label}' must be {wanted}")
+    return problems
+
+
+def _labels(spec: SectionSpec) -> str:
+    return ", ".join(label for label, _, _ in spec.parts)
 
 
 def full_text(record: Procedure) -> str:

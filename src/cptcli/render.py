@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cptcli.models import Match, Procedure, clean
+from cptcli.codeset import CODE_SET
+from cptcli.models import Match, Procedure, clean, time_text
 from cptcli.sections import BY_KEY, SECTIONS, part_title
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+
+    from cptcli.history import HistoryEntry
 
 NOTICE = (
     "Informational only, not medical or coding advice. "
@@ -39,6 +42,7 @@ THEME = {
     "score": "green",
     "field": "dim",
     "border": "blue",
+    "warning": "bold yellow",
 }
 
 
@@ -93,6 +97,31 @@ def _parts(value: Any, steps: bool) -> list[Part]:
     return parts
 
 
+def facts(record: Procedure, change: HistoryEntry | None = None) -> list[tuple[str, str]]:
+    """The coder facts shown under a record's title, as (label, text) pairs."""
+    out = []
+    if record.add_on_to:
+        out.append(("Add-on code", "reported with " + ", ".join(map(clean, record.add_on_to))))
+    if record.time:
+        out.append(("Time", clean(time_text(record.time))))
+    if change is not None:
+        out.append((f"CPT {change.year}", clean(change_text(change))))
+    return out
+
+
+def change_text(entry: HistoryEntry) -> str:
+    verb = "deleted" if entry.deleted else "revised"
+    text = f"{verb} from 1 January {entry.year}. {entry.note}"
+    if entry.replaced_by:
+        text += " Replaced by " + ", ".join(entry.replaced_by) + "."
+    return text
+
+
+def footer(record: Procedure) -> str:
+    reviewed = f"Reviewed {record.reviewed}" if record.reviewed else "Not yet reviewed"
+    return f"{reviewed}. Describes {CODE_SET}."
+
+
 # --- plain text ----------------------------------------------------------------------
 
 
@@ -114,6 +143,7 @@ def plain_procedure(
     width: int = 80,
     header: bool = True,
     notice: bool = True,
+    change: HistoryEntry | None = None,
 ) -> str:
     lines: list[str] = []
     if header:
@@ -124,6 +154,8 @@ def plain_procedure(
             lines.append(
                 _wrap("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")
             )
+        for label, text in facts(record, change):
+            lines.append(_wrap(f"{label}: {text}", width, "", "  "))
         lines.append("")
     for block in blocks:
         lines.append(block.title)
@@ -133,11 +165,9 @@ def plain_procedure(
             labelled = labelled or part.kind == "label"
             lines.append(_plain_part(part, width, indent="  " if labelled else ""))
         lines.append("")
+    lines.append(footer(record))
     if notice:
         lines.append(NOTICE)
-    else:
-        while lines and not lines[-1]:
-            lines.pop()
     return "\n".join(lines)
 
 
@@ -213,6 +243,7 @@ def rich_procedure(
     header: bool = True,
     notice: bool = True,
     width: int = 80,
+    change: HistoryEntry | None = None,
 ) -> list[RenderableType]:
     """Panels for a terminal ``width`` columns wide."""
     from rich.panel import Panel
@@ -234,6 +265,9 @@ def rich_procedure(
                     ("; ".join(map(clean, record.aliases)), THEME["category"]),
                 )
             )
+        for label, text in facts(record, change):
+            style = THEME["warning"] if label.startswith("CPT") else THEME["label"]
+            lines.append(Text.assemble((f"{label}: ", style), text))
         out.append(Panel(Text("\n").join(lines), border_style=THEME["border"]))
     for block in blocks:
         out.append(
@@ -244,6 +278,7 @@ def rich_procedure(
                 border_style=THEME["border"],
             )
         )
+    out.append(Text(footer(record), style=THEME["category"]))
     if notice:
         out.append(Text(NOTICE, style=THEME["notice"]))
     return out
@@ -378,3 +413,59 @@ def section_rows() -> list[tuple[str, str, str]]:
 
 def section_title(key: str) -> str:
     return BY_KEY[key].title
+
+
+# --- code history ----------------------------------------------------------------------
+
+
+def history_lines(entry: HistoryEntry, names: dict[str, str | None]) -> list[Part]:
+    """A deleted or changed code as labelled parts: what happened, then its replacements."""
+    system = "HCPCS Level II" if entry.code[0].isalpha() else "CPT"
+    verb = "deleted" if entry.deleted else "revised"
+    when = f"in {system} {entry.year}" if entry.year else ""
+    parts = [Part("paragraph", clean(f"{entry.code} was {verb} {when}. {entry.note}"))]
+    if entry.replaced_by:
+        parts.append(Part("label", "Replaced by"))
+        parts.extend(
+            Part("code", clean(code), detail=clean(names.get(code) or ""))
+            for code in entry.replaced_by
+        )
+    parts.append(Part("paragraph", clean(f"Source: {entry.source}")))
+    return parts
+
+
+def plain_history(
+    entry: HistoryEntry, names: dict[str, str | None], width: int = 80, notice: bool = True
+) -> str:
+    title = "Deleted code" if entry.deleted else "Revised code"
+    lines = [f"{clean(entry.code)}  {title}", ""]
+    for part in history_lines(entry, names):
+        lines.append(_plain_part(part, width))
+    lines.append("")
+    lines.append(f"The library describes {CODE_SET}.")
+    if notice:
+        lines.append(NOTICE)
+    return "\n".join(lines)
+
+
+def rich_history(
+    entry: HistoryEntry, names: dict[str, str | None], width: int = 80, notice: bool = True
+) -> list[RenderableType]:
+    from rich.panel import Panel
+    from rich.text import Text
+
+    title = "Deleted code" if entry.deleted else "Revised code"
+    out: list[RenderableType] = [
+        Panel(
+            _rich_parts(history_lines(entry, names), width - 4),
+            title=Text.assemble(
+                (clean(entry.code), THEME["code"]), "  ", (title, THEME["warning"])
+            ),
+            title_align="left",
+            border_style=THEME["border"],
+        ),
+        Text(f"The library describes {CODE_SET}.", style=THEME["category"]),
+    ]
+    if notice:
+        out.append(Text(NOTICE, style=THEME["notice"]))
+    return out

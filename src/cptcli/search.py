@@ -32,6 +32,8 @@ from cptcli.models import Match
 FIELDS: tuple[tuple[str, float], ...] = (
     ("name", 1.0),
     ("alias", 0.95),
+    # misspellings and search-only variants: found, never shown as names
+    ("search term", 0.9),
     ("indication", 0.75),
     ("summary", 0.65),
     ("purpose", 0.6),
@@ -42,7 +44,7 @@ FIELD_WEIGHTS = tuple(weight for _, weight in FIELDS)
 FIELD_CHOICES: dict[str, tuple[str, ...]] = {
     "all": tuple(name for name, _ in FIELDS),
     "name": ("name",),
-    "aliases": ("alias",),
+    "aliases": ("alias", "search term"),
     "indications": ("indication",),
     "text": ("summary", "purpose"),
 }

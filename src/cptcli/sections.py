@@ -16,25 +16,47 @@ class SectionSpec(NamedTuple):
     key: str
     title: str
     aliases: tuple[str, ...] = ()
+    # The one shape the curated library uses: "text", "list", or "table" with its
+    # labelled parts as (label, "text" or "list", required).
+    shape: str = "text"
+    parts: tuple[tuple[str, str, bool], ...] = ()
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("summary", "Summary", ("overview", "about")),
     SectionSpec("purpose", "Purpose", ("why", "goal")),
-    SectionSpec("indications", "Indications", ("reasons", "when")),
-    SectionSpec("preparation", "Preparation", ("prep", "before")),
-    SectionSpec("procedure", "Procedure Description", ("steps", "description", "how")),
-    SectionSpec("tools", "Tools, Equipment, or Technology", ("equipment", "technology")),
+    SectionSpec("indications", "Indications", ("reasons", "when"), "list"),
+    SectionSpec("preparation", "Preparation", ("prep", "before"), "list"),
+    SectionSpec("procedure", "Procedure Description", ("steps", "description", "how"), "list"),
+    SectionSpec("tools", "Tools, Equipment, or Technology", ("equipment", "technology"), "list"),
     SectionSpec("anesthesia", "Anesthesia or Sedation", ("sedation", "anaesthesia")),
     SectionSpec("duration", "Duration", ("time", "length")),
     SectionSpec("setting", "Setting", ("location", "place", "where")),
-    SectionSpec("personnel", "Personnel", ("staff", "team", "who")),
-    SectionSpec("risks", "Risks and Complications", ("complications", "dangers")),
-    SectionSpec("benefits", "Benefits", ()),
+    SectionSpec("personnel", "Personnel", ("staff", "team", "who"), "list"),
+    SectionSpec(
+        "risks",
+        "Risks and Complications",
+        ("complications", "dangers"),
+        "table",
+        (("common", "list", True), ("rare", "list", True)),
+    ),
+    SectionSpec("benefits", "Benefits", (), "list"),
     SectionSpec("recovery", "Recovery", ("aftercare",)),
-    SectionSpec("alternatives", "Alternatives", ("options",)),
-    SectionSpec("patient_experience", "Patient Experience", ("experience", "feel")),
-    SectionSpec("similar_codes", "Similar Codes", ("similar", "related", "codes")),
+    SectionSpec(
+        "alternatives",
+        "Alternatives",
+        ("options",),
+        "table",
+        (("options", "list", True), ("compared", "list", False)),
+    ),
+    SectionSpec(
+        "patient_experience",
+        "Patient Experience",
+        ("experience", "feel"),
+        "table",
+        (("during", "text", True), ("after", "text", True)),
+    ),
+    SectionSpec("similar_codes", "Similar Codes", ("similar", "related", "codes"), "list"),
 )
 
 SECTION_KEYS: tuple[str, ...] = tuple(spec.key for spec in SECTIONS)

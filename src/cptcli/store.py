@@ -203,24 +203,12 @@ def _fact_problem(key: str, value: Any, own: Any) -> str | None:
         return None
     if key == "time":
         return _time_problem(value)
-    # reviewed: a TOML date (2026-12-05), or its ISO text in a compiled record
-    if isinstance(value, str) and _is_iso_date(value):
-        return None
+    # reviewed: a TOML date (2026-12-05); compiled records carry it as ISO text
     import datetime
 
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return None
     return "'reviewed' must be a date such as 2026-12-05 (no quotes, no time)"
-
-
-def _is_iso_date(text: str) -> bool:
-    import datetime
-
-    try:
-        datetime.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10
 
 
 def _time_problem(value: Any) -> str | None:
@@ -297,7 +285,18 @@ def record_from_data(data: dict[str, Any], source: str) -> Procedure:
         aliases=tuple(data.get("aliases", ())),
         sections=sections,
         source=source,
+        search_terms=tuple(data.get("search_terms", ())),
+        add_on_to=tuple(data.get("add_on_to", ())),
+        time=data.get("time"),
+        reviewed=_iso(data.get("reviewed")),
     )
+
+
+def _iso(value: Any) -> str | None:
+    """A ``reviewed`` value as ISO text (TOML gives a date, a compiled record a string)."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.isoformat())
 
 
 def load_record(path: Path, compiled: Path | None = None) -> Procedure:
@@ -322,9 +321,8 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
     if problems:
         first = problems[0]
         raise RecordError(first.path, first.line, first.message)
-    reviewed = data.get("reviewed")
-    if reviewed is not None and not isinstance(reviewed, str):
-        data["reviewed"] = reviewed.isoformat()  # JSON-ready, like a compiled record
+    if "reviewed" in data:
+        data["reviewed"] = _iso(data["reviewed"])  # JSON-ready, like a compiled record
     return data
 
 

@@ -1,0 +1,115 @@
+"""Looking codes up: a record, or the history of a code the code set no longer has.
+
+``lookup_codes`` answers each requested code with a :class:`Found` (a record, possibly
+with a published change for a coming year, or a deleted code with its replacements) or
+a typed error. It never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from cptcli.codeset import CODE_SET
+from cptcli.errors import CptError, NotFoundError
+from cptcli.history import History, HistoryEntry
+from cptcli.models import Match, Procedure
+from cptcli.paths import DataFolder
+from cptcli.store import Library, normalize_code, system_for
+
+
+class Found(NamedTuple):
+    """One answer: ``record`` is None for a code that was deleted (see ``change``)."""
+
+    code: str
+    record: Procedure | None
+    change: HistoryEntry | None
+    names: dict[str, str | None]  # names of the replacement codes
+
+    def to_dict(self, sections: list[str] | None = None) -> dict[str, Any]:
+        if self.record is not None:
+            out = self.record.to_dict(sections)
+            if self.change is not None and not self.change.current:
+                out["status"] = "deleted"
+            out["history"] = self.change.to_dict(self.names) if self.change else None
+            return out
+        assert self.change is not None
+        return {
+            "code": self.code,
+            "system": system_for(self.code),
+            "code_set": CODE_SET,
+            **self.change.to_dict(self.names),
+        }
+
+
+def replacement_names(
+    library: Library, history: History, entry: HistoryEntry
+) -> dict[str, str | None]:
+    """Each replacement code's name: its record's, else the history file's, else None."""
+    return {code: library.name_of(code) or history.names.get(code) for code in entry.replaced_by}
+
+
+def lookup(library: Library, history: History, text: str) -> Found:
+    """The answer for one code as typed; raises NotFoundError or UsageError."""
+    code = normalize_code(text)
+    entry = history.get(code) if code else None
+    try:
+        record = library.get(text)
+    except NotFoundError:
+        if entry is None or entry.current:
+            raise
+        return Found(entry.code, None, entry, replacement_names(library, history, entry))
+    if entry is not None:
+        return Found(record.code, record, entry, replacement_names(library, history, entry))
+    return Found(record.code, record, None, {})
+
+
+def lookup_codes(
+    folders: list[DataFolder], history: History, codes: Sequence[str]
+) -> tuple[Library, list[Found], list[CptError]]:
+    """Every code answered in order; the library is returned for its problems."""
+    library = Library(folders)
+    found, errors = [], []
+    for text in codes:
+        try:
+            found.append(lookup(library, history, text))
+        except CptError as exc:
+            errors.append(exc)
+    return library, found, errors
+
+
+def deleted_in_query(history: History, query: str) -> list[HistoryEntry]:
+    """The deleted codes a code query names (``cpt search 55700``), in query order."""
+    from cptcli.search import parse_code_query
+
+    parsed = parse_code_query(query)
+    if parsed is None:
+        return []
+    entries = [history.get(code) for code in parsed.exact]
+    return [e for e in entries if e is not None and not e.current]
+
+
+def replacement_matches(index: Any, entries: Sequence[HistoryEntry]) -> list[Match]:
+    """The library's records for the replacements of deleted codes, as search results."""
+    position = {code: i for i, code in enumerate(index.codes)}
+    out, seen = [], set()
+    for entry in entries:
+        for code in entry.replaced_by:
+            i = position.get(code)
+            if i is None or code in seen:
+                continue
+            seen.add(code)
+            text = f"replaces {entry.code}, deleted in {entry.year}"
+            out.append(
+                Match(
+                    code=code,
+                    name=index.names[i],
+                    category=index.categories[i],
+                    score=100.0,
+                    matched_field="history",
+                    matched_text=text,
+                    highlights=((9, 9 + len(entry.code)),),
+                    system=index.systems[i],
+                )
+            )
+    return out
