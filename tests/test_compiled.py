@@ -46,7 +46,7 @@ def test_show_prints_the_compiled_copy_made_from_the_current_file(
     # `show` really reads it, give the copy another name than the TOML file has.
     source = bundled_procedures_dir() / "85230.toml"
     raw = source.read_bytes()
-    data = store.parse_toml(raw.decode("utf-8"), str(source))
+    data = store.parse_record(raw, source)
     data["name"] = "Name from the compiled copy"
     doc = {"format": FORMAT, "version": __version__, "source": source_digest(raw), "record": data}
     target = tmp_path / "compiled"

@@ -101,11 +101,14 @@ def test_search_deleted_code_shows_history_and_replacements(invoke, history: His
     result = invoke("search", "55700")
     assert result.exit_code == 0
     assert "55700 was deleted in CPT 2026" in result.stdout
-    doc = json.loads(invoke("search", "55700", "--json").stdout)
-    assert [h["code"] for h in doc["history"]] == ["55700"]
+    # 99201's replacement (99202) has a record: it is listed as a result.
+    doc = json.loads(invoke("search", "99201", "--json").stdout)
+    assert [h["code"] for h in doc["history"]] == ["99201"]
     found = [r["code"] for r in doc["results"]]
-    assert found and set(found) <= set(history.entries["55700"].replaced_by)
+    assert found == list(history.entries["99201"].replaced_by) == ["99202"]
     assert all(r["matched_field"] == "history" for r in doc["results"])
+    plain = invoke("search", "99201").stdout
+    assert "99201 was deleted in CPT 2021" in plain and "\n1  99202  100  " in plain
 
 
 def test_search_for_words_carries_no_history(invoke) -> None:  # type: ignore[no-untyped-def]

@@ -37,6 +37,8 @@ CPT_SECTIONS = (
     "Radiology",
     "Pathology and Laboratory",
     "Medicine",
+    "Category II",
+    "Category III",
     "HCPCS",
 )
 MIN_SUMMARY_WORDS = 35
