@@ -89,6 +89,17 @@ def test_show_deleted_code_json(invoke, history: History) -> None:  # type: igno
     assert all(r["name"] for r in doc["replaced_by"])
 
 
+def test_announced_2027_change_is_shown_on_the_current_record(invoke, history: History) -> None:  # type: ignore[no-untyped-def]
+    announced = [c for c, e in history.entries.items() if e.year > CODE_SET_YEAR]
+    assert announced  # CPT 2027 changes published for library codes
+    code = next(c for c in announced if (bundled_procedures_dir() / f"{c}.toml").exists())
+    out = invoke("show", code).stdout
+    year = history.entries[code].year
+    assert f"\nCPT {year}: to be deleted on 1 January {year}." in out
+    doc = json.loads(invoke("show", code, "--json").stdout)
+    assert doc["status"] == "active" and doc["history"]["status"] == "deleted_next"
+
+
 def test_show_mixes_records_and_history(invoke) -> None:  # type: ignore[no-untyped-def]
     result = invoke("show", "99201", "99202", "--json")
     assert result.exit_code == 0
@@ -155,7 +166,8 @@ def test_announced_change_is_printed_under_the_title(records: Path) -> None:
     assert found.record is not None
     text = render.plain_procedure(found.record, [], change=found.change)
     assert (
-        f"CPT {CODE_SET_YEAR + 1}: revised from 1 January {CODE_SET_YEAR + 1}. New wording." in text
+        f"CPT {CODE_SET_YEAR + 1}: to be revised on 1 January {CODE_SET_YEAR + 1}. New wording."
+        in text
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cptcli.codeset import CODE_SET
+from cptcli.codeset import CODE_SET, CODE_SET_YEAR
 from cptcli.models import Match, Procedure, clean, time_text
 from cptcli.sections import BY_KEY, SECTIONS, part_title
 
@@ -111,7 +111,8 @@ def facts(record: Procedure, change: HistoryEntry | None = None) -> list[tuple[s
 
 def change_text(entry: HistoryEntry) -> str:
     verb = "deleted" if entry.deleted else "revised"
-    text = f"{verb} from 1 January {entry.year}. {entry.note}"
+    when = f"{verb} from" if entry.year <= CODE_SET_YEAR else f"to be {verb} on"
+    text = f"{when} 1 January {entry.year}. {entry.note}"
     if entry.replaced_by:
         text += " Replaced by " + ", ".join(entry.replaced_by) + "."
     return text
