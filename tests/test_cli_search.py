@@ -34,9 +34,27 @@ def test_json_shape(invoke) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(result.stdout)
     assert data["query"] == "factor VII"
     first = data["results"][0]
-    assert set(first) == {"code", "name", "category", "score", "matched_field", "matched_text"}
+    assert set(first) == {
+        "code",
+        "name",
+        "category",
+        "score",
+        "confidence",
+        "matched_field",
+        "matched_text",
+    }
     assert 0 < first["score"] <= 100
-    assert first["matched_field"] in {"code", "name", "alias", "indication", "summary", "purpose"}
+    assert first["confidence"] in {"exact", "strong", "partial", "weak"}
+    assert first["matched_field"] in {
+        "code",
+        "name",
+        "alias",
+        "search term",
+        "indication",
+        "summary",
+        "purpose",
+    }
+    assert data["total"] >= len(data["results"])
 
 
 def test_plain_table_when_piped(invoke) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +79,7 @@ def test_nothing_found_exits_1_with_message_on_stderr(invoke) -> None:  # type: 
     assert "No procedure matches 'qwxzv plorkh'" in result.stderr
     result = invoke("search", "qwxzv", "--json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == {"query": "qwxzv", "results": []}
+    assert json.loads(result.stdout) == {"query": "qwxzv", "total": 0, "results": []}
 
 
 def test_limit(invoke, records: Path) -> None:  # type: ignore[no-untyped-def]

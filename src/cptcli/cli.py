@@ -255,11 +255,13 @@ def search(
     section: Annotated[
         Optional[list[str]], section_option("Also print these sections of the top result.")
     ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Print every match, not just --limit.")
+    ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
-    from cptcli.search import FIELD_CHOICES, SearchOptions
-    from cptcli.search import search as run_search
+    from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
 
     text = " ".join(query).strip()
     if not text:
@@ -267,23 +269,29 @@ def search(
     if field_ not in FIELD_CHOICES:
         raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
     wanted = resolve_sections(section)
-    options = SearchOptions(limit, FIELD_CHOICES[field_], category, min_score)
+    options = SearchOptions(10**9 if all_ else limit, FIELD_CHOICES[field_], category, min_score)
     opened = open_index()
     # Search the cached index while the freshness check runs; redo it if the data changed.
-    matches = run_search(opened.index, text, options) if opened.index is not None else []
+    results = find(opened.index, text, options) if opened.index is not None else Results([], 0)
     if ENV.terminal and not json_:
         from cptcli import render
 
         render.warm_up()  # load the renderer meanwhile
     if not opened.is_fresh():
         index = current_index(opened)
-        matches = run_search(index, text, options)
+        results = find(index, text, options)
     else:
         index = opened.index
         report(index.problems)
+    matches, total = results
     deleted = _deleted_codes(index, text, matches, options.limit)
+    total = max(total, len(matches))
     if json_:
-        document: dict[str, Any] = {"query": text, "results": [m.to_dict() for m in matches]}
+        document: dict[str, Any] = {
+            "query": text,
+            "total": total,
+            "results": [m.to_dict() for m in matches],
+        }
         if deleted:
             document["history"] = [entry.to_dict(names) for entry, names in deleted]
         out_json(document)
@@ -299,14 +307,31 @@ def search(
             out_rich(render.rich_matches(matches, text, width=ENV.width))
         elif matches:
             out(render.plain_matches(matches))
+        if len(matches) < total:
+            err(render.shown_of(len(matches), total))
     if deleted and not matches:
         return
     if not matches:
+        if category and find(index, text, options._replace(category=None)).matches:
+            fail(
+                f"Matches for {text!r} exist, but none in a category containing {category!r}. "
+                "Drop --category to see them."
+            )
         fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
+    if not any(m.confidence in ("exact", "strong") for m in matches):
+        err(_no_strong_note(len(index)))
     if wanted:
         if not json_:
             out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _no_strong_note(size: int) -> str:
+    return (
+        f"note: no strong match. The library has {size} codes and the one you need may not "
+        "be among them. Try other words, --field name, or the code family (a code prefix "
+        "such as `cpt search 121`)."
+    )
 
 
 def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> list[Any]:

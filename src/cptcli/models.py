@@ -125,6 +125,8 @@ class Match(NamedTuple):
     # Character spans of ``matched_text`` that matched query words, for highlighting.
     highlights: tuple[tuple[int, int], ...] = ()
     system: str = "CPT"
+    # How sure the match is: "exact", "strong", "partial" or "weak" (see search.py).
+    confidence: str = "weak"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +134,7 @@ class Match(NamedTuple):
             "name": self.name,
             "category": self.category,
             "score": round(self.score, 1),
+            "confidence": self.confidence,
             "matched_field": self.matched_field,
             "matched_text": self.matched_text,
         }

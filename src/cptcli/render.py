@@ -43,7 +43,16 @@ THEME = {
     "field": "dim",
     "border": "blue",
     "warning": "bold yellow",
+    "exact": "bold green",
+    "strong": "green",
+    "partial": "yellow",
+    "weak": "red",
 }
+
+
+def shown_of(shown: int, total: int) -> str:
+    """The count line under a cut list: "showing 10 of 32 (--all shows them all)"."""
+    return f"showing {shown} of {total} (--all shows them all)"
 
 
 # --- structure -----------------------------------------------------------------------
@@ -192,6 +201,7 @@ def plain_matches(matches: Sequence[Match]) -> str:
             str(rank),
             clean(m.code),
             f"{m.score:.0f}",
+            m.confidence,
             clean(m.name),
             clean(m.category),
             f"{m.matched_field}: {clean(_snippet(m)[0])}",
@@ -362,11 +372,11 @@ def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> Rend
                 clean(match.name),
                 clean(match.category),
                 matched,
-                f"{match.score:.0f}",
+                f"{match.score:.0f} {match.confidence}",
             )
         )
     fixed = [
-        max([len(r[i]) for r in rows] + [len(h)]) for i, h in ((0, "#"), (1, "Code"), (5, "Score"))
+        max([len(r[i]) for r in rows] + [len(h)]) for i, h in ((0, "#"), (1, "Code"), (5, "Match"))
     ]
     free = max(width - sum(fixed) - 19, 30)  # 6 columns: 3 cells of borders and padding each
     name_w, category_w = free * 3 // 8, free * 2 // 8
@@ -382,8 +392,8 @@ def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> Rend
     table.add_column("Name", no_wrap=True, width=name_w)
     table.add_column("Category", style=THEME["category"], no_wrap=True, width=category_w)
     table.add_column("Matched", no_wrap=True, width=matched_w)
-    table.add_column("Score", justify="right", style=THEME["score"], no_wrap=True, width=fixed[2])
-    for rank, code, name, category, matched, score in rows:
+    table.add_column("Match", justify="right", no_wrap=True, width=fixed[2])
+    for (rank, code, name, category, matched, score), match in zip(rows, matches):
         matched.plain = _break_lines(matched.plain, matched_w)
         table.add_row(
             rank,
@@ -391,7 +401,9 @@ def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> Rend
             Text(_break_lines(name, name_w)),
             Text(_break_lines(category, category_w)),
             matched,
-            score,
+            Text.assemble(
+                (score.split()[0], THEME["score"]), " ", (match.confidence, THEME[match.confidence])
+            ),
         )
     return table
 

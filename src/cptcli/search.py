@@ -198,6 +198,10 @@ class Token(NamedTuple):
     term: str  # normalised form
     start: int  # span in the original text
     end: int
+    # A number read from a Roman numeral or a number word after a context word
+    # ("factor VII" -> "7"): it means that number only as written, never through a
+    # vocabulary phrase that uses the digit otherwise ("chem 7").
+    numeral: bool = False
 
 
 def analyze(text: str, keep_stopwords: bool = False) -> list[Token]:
@@ -206,9 +210,11 @@ def analyze(text: str, keep_stopwords: bool = False) -> list[Token]:
     previous = ""
     for found in _TOKEN_RE.finditer(text):
         word = found.group()
+        numeral = False
         if previous in NUMERAL_CONTEXT:
             raw = fold(word)
             value = roman_value(raw)
+            numeral = value is not None or raw in NUMBER_WORDS or raw.isdigit()
             if value is not None:
                 term = str(value)
             elif raw in NUMBER_WORDS:
@@ -225,7 +231,7 @@ def analyze(text: str, keep_stopwords: bool = False) -> list[Token]:
             raw, term = cached
         previous = raw
         if keep_stopwords or term not in STOPWORDS:
-            tokens.append(Token(term, found.start(), found.end()))
+            tokens.append(Token(term, found.start(), found.end(), numeral))
     return tokens
 
 
@@ -401,12 +407,16 @@ class Unit(NamedTuple):
 
     text: str
     covers: tuple[int, ...]
+    written_only: bool = False  # match words as written, not vocabulary additions
 
 
 def query_units(query: str) -> tuple[list[str], list[Unit]]:
     tokens = analyze(query) or analyze(query, keep_stopwords=True)
+    # A repeated word counts once: "knee knee knee" asks no more than "knee".
+    seen: set[str] = set()
+    tokens = [t for t in tokens if not (t.term in seen or seen.add(t.term))]  # type: ignore[func-returns-value]
     words = [t.term for t in tokens]
-    units = [Unit(w, (i,)) for i, w in enumerate(words)]
+    units = [Unit(w, (i,), tokens[i].numeral) for i, w in enumerate(words)]
     for i in range(len(words) - 1):
         if words[i].isalpha() and words[i + 1].isalpha():
             units.append(Unit(words[i] + words[i + 1], (i, i + 1)))
@@ -414,17 +424,21 @@ def query_units(query: str) -> tuple[list[str], list[Unit]]:
 
 
 def matching_terms(
-    unit: str, vocabulary: Sequence[str], plain: Sequence[str] | None = None
+    unit: str,
+    vocabulary: Sequence[str],
+    plain: Sequence[str] | None = None,
+    written_only: bool = False,
 ) -> list[tuple[int, float]]:
     """(index, similarity) of every term of a sorted vocabulary with similarity > 0.
 
-    ``plain`` is the vocabulary without derived-term marks (see :func:`plain_terms`).
+    ``plain`` is the vocabulary without derived-term marks (see :func:`plain_terms`);
+    ``written_only`` leaves out the terms the vocabulary derived.
     """
     found: dict[int, float] = {}
     end = len(vocabulary)
     # Equal, then every term the unit is a prefix of (they sort right after it),
     # written and derived.
-    for start in (unit, DERIVED + unit):
+    for start in (unit,) if written_only else (unit, DERIVED + unit):
         i = bisect_left(vocabulary, start)
         while i < end and vocabulary[i].startswith(start):
             found[i] = term_similarity(unit, vocabulary[i])
@@ -439,7 +453,7 @@ def matching_terms(
             scorer=OSA.distance,
             score_cutoff=allowed_edits(unit),
         ):
-            if j not in found:
+            if j not in found and not (written_only and vocabulary[j].startswith(DERIVED)):
                 found[j] = term_similarity(unit, vocabulary[j])
     return [(j, s) for j, s in found.items() if s > 0]
 
@@ -559,8 +573,32 @@ class SearchOptions(NamedTuple):
     min_score: float = DEFAULT_MIN_SCORE
 
 
+class Results(NamedTuple):
+    """The best matches (at most the limit) and how many matched in all."""
+
+    matches: list[Match]
+    total: int
+
+
+# Score thresholds of the confidence labels for matches on words.
+STRONG, PARTIAL = 75.0, 55.0
+
+
+def confidence(score: float, field: str, text: str, query: str) -> str:
+    """The label of a word match: exact when a name or alias says just what the query
+    says, else strong, partial or weak by score."""
+    if field in ("name", "alias", "search term") and terms_of(text) == terms_of(query):
+        return "exact"
+    return "strong" if score >= STRONG else "partial" if score >= PARTIAL else "weak"
+
+
 def search(index: SearchableIndex, query: str, options: SearchOptions | None = None) -> list[Match]:
     """Rank the index's records for a query; best first, at most ``options.limit``."""
+    return find(index, query, options).matches
+
+
+def find(index: SearchableIndex, query: str, options: SearchOptions | None = None) -> Results:
+    """:func:`search` with the number of records that matched in all."""
     options = options or SearchOptions()
     allowed = _category_filter(index, options.category)
     code_query = parse_code_query(query)
@@ -575,12 +613,13 @@ def search(index: SearchableIndex, query: str, options: SearchOptions | None = N
                 matched_text=index.codes[r],
                 highlights=((0, len(index.codes[r])),) if score == 100 else (),
                 system=index.systems[r],
+                confidence="exact" if index.codes[r] == what else "strong",
             )
-            for r, score, _ in code_matches(index.codes, code_query)
+            for r, score, what in code_matches(index.codes, code_query)
             if (allowed is None or r in allowed) and score >= options.min_score
         ]
         if found:
-            return found[: options.limit]
+            return Results(found[: options.limit], len(found))
     return _text_search(index, query, options, allowed)
 
 
@@ -593,10 +632,10 @@ def _category_filter(index: SearchableIndex, category: str | None) -> set[int] |
 
 def _text_search(
     index: SearchableIndex, query: str, options: SearchOptions, allowed: set[int] | None
-) -> list[Match]:
+) -> Results:
     words, units = query_units(query)
     if not words:
-        return []
+        return Results([], 0)
     n = len(words)
     field_ok = {FIELD_INDEX[f] for f in options.fields}
     # best similarity of each query word, per string
@@ -604,7 +643,7 @@ def _text_search(
     matched_terms: set[str] = set()
     plain = getattr(index, "plain_vocabulary", None) or plain_terms(index.vocabulary)
     for unit in units:
-        for term, sim in matching_terms(unit.text, index.vocabulary, plain):
+        for term, sim in matching_terms(unit.text, index.vocabulary, plain, unit.written_only):
             matched_terms.add(index.vocabulary[term])
             for string in index.postings(term):
                 if index.str_field[string] not in field_ok:
@@ -615,34 +654,46 @@ def _text_search(
                 for i in unit.covers:
                     if sim > sims[i]:
                         sims[i] = sim
+    # A context numeral counts only beside its context word: "factor VII" must not score
+    # on the 7 of "chem 7".
+    numerals = [u.covers[0] for u in units if u.written_only and u.covers[0] > 0]
+    if numerals:
+        for sims in best.values():
+            for i in numerals:
+                if sims[i - 1] == 0:
+                    sims[i] = 0.0
+        best = {k: v for k, v in best.items() if any(v)}
     ranked = rank_strings(
         best,
         n,
         lambda s: (index.str_record[s], index.str_field[s], index.str_terms[s]),
     )
+    kept = [
+        (record, score, string)
+        for record, score, string in ranked
+        if (allowed is None or record in allowed) and score >= options.min_score
+    ]
     results = []
     # The vocabulary the index was built with, to highlight a synonym's source words.
     stored = getattr(index, "highlight_vocabulary", None)
     vocab = stored() if stored is not None else _highlight_vocabulary()
-    for record, score, string in ranked:
-        if allowed is not None and record not in allowed:
-            continue
-        if score < options.min_score or len(results) >= options.limit:
-            break
+    for record, score, string in kept[: options.limit]:
         text = index.text(string)
+        field = FIELDS[index.str_field[string]][0]
         results.append(
             Match(
                 code=index.codes[record],
                 name=index.names[record],
                 category=index.categories[record],
                 score=score,
-                matched_field=FIELDS[index.str_field[string]][0],
+                matched_field=field,
                 matched_text=text,
                 highlights=highlight(text, matched_terms, units, vocab),
                 system=index.systems[record],
+                confidence=confidence(score, field, text, query),
             )
         )
-    return results
+    return Results(results, len(kept))
 
 
 def rank_strings(
