@@ -1,0 +1,311 @@
+"""The ``cpt`` app: the environment, output helpers, errors turned into exit codes, and
+the entry point that attaches only the command being run.
+
+Commands live in one module per group (``lookup``, ``library``, ``reference``) and are
+imported only when needed, so a run of ``cpt show`` never loads the code of ``cpt import``.
+Results go to stdout; every diagnostic goes to stderr. Heavy modules (rich, rapidfuzz)
+are imported inside the commands that need them.
+
+There is no ``from __future__ import annotations`` here: the Typer releases that run on
+Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
+"""
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+from cptcli import __version__
+from cptcli.errors import CptError, ExitCode
+from cptcli.paths import DataFolder, data_folders
+
+# Commands are collected here and attached to a Typer app by build_app(). Typer inspects
+# every registered command's signature on each run; for a normal invocation main()
+# attaches only the command being run, which keeps start-up close to `import typer`.
+_COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
+# Which module defines each command (imported on demand).
+COMMAND_MODULES = {
+    "search": "lookup",
+    "show": "lookup",
+    "list": "library",
+    "paths": "library",
+    "import": "library",
+    "validate": "library",
+    "sections": "reference",
+    "modifier": "reference",
+}
+
+
+def command(name: Optional[str] = None, **settings: Any) -> Any:
+    def register(func: Any) -> Any:
+        _COMMANDS.append((name or func.__name__, func, settings))
+        return func
+
+    return register
+
+
+# --- environment and output ----------------------------------------------------------
+
+
+class Environment:
+    """Where output goes and how it should look; tests may replace it."""
+
+    def __init__(self) -> None:
+        self.data_dirs: list[Path] = []
+        self.use_cache = True
+
+    @property
+    def terminal(self) -> bool:
+        forced = os.environ.get("FORCE_COLOR") or os.environ.get("CPT_FORCE_TERMINAL")
+        return bool(forced) or sys.stdout.isatty()
+
+    @property
+    def width(self) -> int:
+        try:
+            return max(40, int(os.environ.get("COLUMNS", "")))
+        except ValueError:
+            import shutil
+
+            return shutil.get_terminal_size((80, 24)).columns
+
+    def folders(self) -> list[DataFolder]:
+        return data_folders(self.data_dirs)
+
+
+ENV = Environment()
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def out_json(value: Any) -> None:
+    import json
+
+    out(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def out_rich(*renderables: Any) -> None:
+    from cptcli.render import make_console
+
+    console = make_console(
+        file=sys.stdout,
+        force_terminal=True,
+        width=ENV.width,
+        no_color=bool(os.environ.get("NO_COLOR")),
+    )
+    for renderable in renderables:
+        console.print(renderable)
+    sys.stdout.flush()
+
+
+def err(line: str) -> None:
+    """One line on stderr, flushed at once (messages never wait behind output)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def warn(message: str) -> None:
+    err(f"warning: {message}")
+
+
+def fail(message: str, code: ExitCode = ExitCode.NOT_FOUND) -> NoReturn:
+    err(f"error: {message}")
+    raise typer.Exit(int(code))
+
+
+def report(problems: Any) -> None:
+    for problem in problems:
+        warn(f"skipped {problem}")
+
+
+def open_index() -> Any:
+    """The cached search index, opened while its freshness is checked (see index.py)."""
+    from cptcli.index import open_index as open_cached
+
+    return open_cached(ENV.folders(), use_cache=ENV.use_cache)
+
+
+def current_index(opened: Any) -> Any:
+    """The index, rebuilt (with a progress bar on a terminal) if the data changed."""
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total < 1000 or not sys.stderr.isatty():
+            return
+        if not bar:
+            from rich.progress import Progress
+
+            bar["p"] = Progress(transient=True, console=_stderr_console())
+            bar["p"].start()
+            bar["task"] = bar["p"].add_task("Indexing records", total=total)
+        bar["p"].update(bar["task"], completed=done)
+
+    try:
+        index = opened.current(progress)
+    finally:
+        if bar:
+            bar["p"].stop()
+    report(index.problems)
+    return index
+
+
+def load_index() -> Any:
+    return current_index(open_index())
+
+
+def _stderr_console() -> Any:
+    from cptcli.render import make_console
+
+    return make_console(stderr=True)
+
+
+def handle(error: CptError) -> NoReturn:
+    fail(str(error), error.exit_code)
+
+
+# --- completion ----------------------------------------------------------------------
+
+
+def complete_code(incomplete: str) -> list[str]:
+    from cptcli.store import Library
+
+    prefix = incomplete.upper()
+    return [c for c in Library(ENV.folders()).codes() if c.startswith(prefix)][:200]
+
+
+def complete_section(incomplete: str) -> list[str]:
+    from cptcli.sections import SECTION_KEYS
+
+    return [k for k in SECTION_KEYS if k.startswith(incomplete.lower())]
+
+
+def section_option(help_text: str) -> Any:
+    """The ``--section/-s`` option shared by show and search."""
+    return typer.Option("--section", "-s", help=help_text, autocompletion=complete_section)
+
+
+def complete_field(incomplete: str) -> list[str]:
+    from cptcli.search import FIELD_CHOICES
+
+    return [f for f in FIELD_CHOICES if f.startswith(incomplete)]
+
+
+def resolve_sections(names: Optional[list[str]]) -> Optional[list[str]]:
+    if not names:
+        return None
+    from cptcli.sections import resolve_sections as resolve
+
+    try:
+        return resolve(names)
+    except CptError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--section") from None
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def _version(value: bool) -> None:
+    if value:
+        from cptcli.codeset import CODE_SET
+
+        out(f"cpt {__version__} ({CODE_SET})")
+        raise typer.Exit()
+
+
+def main_options(
+    data_dir: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--data-dir",
+            help="Also load records from this folder (repeatable; later folders win).",
+            file_okay=False,
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Build the search index in memory only.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Find medical procedure codes and read plain-language procedure summaries.
+
+    Informational only, not medical or coding advice. CPT is a registered trademark of
+    the American Medical Association.
+    """
+    ENV.data_dirs = list(data_dir or [])
+    ENV.use_cache = not no_cache
+
+
+# --- entry point ---------------------------------------------------------------------
+
+
+def build_app(only: Optional[str] = None) -> typer.Typer:
+    """The ``cpt`` app with every command, or with just the command ``only``."""
+    new = typer.Typer(
+        name="cpt",
+        help="Find medical procedure codes and read plain-language procedure summaries.",
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    new.callback()(main_options)
+    for module in sorted({COMMAND_MODULES[only]} if only else set(COMMAND_MODULES.values())):
+        importlib.import_module(f"cptcli.cli.{module}")
+    for name, func, settings in _COMMANDS:
+        if only is None or name == only:
+            new.command(name, **settings)(func)
+    return new
+
+
+_GLOBAL_VALUE_OPTIONS = {"--data-dir"}
+
+
+def invoked_command(argv: list[str]) -> Optional[str]:
+    """The command named on the command line, if it is one of ours and the run is not
+    shell completion (which needs them all)."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return None
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in COMMAND_MODULES else None
+    return None
+
+
+def main() -> None:
+    """Console-script entry point: run the app, ending quietly on Ctrl-C or a closed pipe."""
+    if sys.stderr is None:  # started with standard error closed: messages go nowhere
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
+    if sys.stdout is None:  # started with standard output closed (`cpt ... >&-`)
+        err("error: standard output is closed, so there is nowhere to print to")
+        sys.exit(int(ExitCode.USAGE))
+    try:
+        only = invoked_command(sys.argv[1:])
+        build_app(only)(prog_name="cpt")
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(int(ExitCode.OK))
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout at exit; with the reader gone that flush would fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

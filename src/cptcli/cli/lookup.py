@@ -1,0 +1,235 @@
+"""Looking codes up: ``cpt search`` and ``cpt show``.
+
+There is no ``from __future__ import annotations`` here: the Typer releases that run on
+Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
+"""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cptcli.cli.base import (
+    ENV,
+    command,
+    complete_code,
+    complete_field,
+    current_index,
+    err,
+    fail,
+    open_index,
+    out,
+    out_json,
+    out_rich,
+    report,
+    resolve_sections,
+    section_option,
+    warn,
+)
+from cptcli.errors import CptError
+
+
+@command()
+def search(
+    query: Annotated[
+        list[str],
+        typer.Argument(metavar="QUERY...", help="Words, a code, a code prefix or a range."),
+    ],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
+    field_: Annotated[
+        str,
+        typer.Option(
+            "--field",
+            "-f",
+            help="Where to look: all, name, aliases, indications, text.",
+            autocompletion=complete_field,
+        ),
+    ] = "all",
+    category: Annotated[
+        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0, max=100, help="Drop results below this score.")
+    ] = 40.0,
+    section: Annotated[
+        Optional[list[str]], section_option("Also print these sections of the top result.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Print every match, not just --limit.")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
+    from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
+
+    text = " ".join(query).strip()
+    if not text:
+        raise typer.BadParameter("give words or a code to search for", param_hint="QUERY")
+    if field_ not in FIELD_CHOICES:
+        raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
+    wanted = resolve_sections(section)
+    options = SearchOptions(10**9 if all_ else limit, FIELD_CHOICES[field_], category, min_score)
+    opened = open_index()
+    # Search the cached index while the freshness check runs; redo it if the data changed.
+    results = find(opened.index, text, options) if opened.index is not None else Results([], 0)
+    if ENV.terminal and not json_:
+        from cptcli import render
+
+        render.warm_up()  # load the renderer meanwhile
+    if not opened.is_fresh():
+        index = current_index(opened)
+        results = find(index, text, options)
+    else:
+        index = opened.index
+        report(index.problems)
+    matches, total = results
+    deleted = _deleted_codes(index, text, matches, options.limit)
+    total = max(total, len(matches))
+    if json_:
+        document: dict[str, Any] = {
+            "query": text,
+            "total": total,
+            "results": [m.to_dict() for m in matches],
+        }
+        if deleted:
+            document["history"] = [entry.to_dict(names) for entry, names in deleted]
+        out_json(document)
+    elif matches or deleted:
+        from cptcli import render
+
+        for entry, names in deleted:
+            if ENV.terminal:
+                out_rich(*render.rich_history(entry, names, ENV.width, notice=False))
+            else:
+                out(render.plain_history(entry, names, ENV.width, notice=False) + "\n")
+        if matches and ENV.terminal:
+            out_rich(render.rich_matches(matches, text, width=ENV.width))
+        elif matches:
+            out(render.plain_matches(matches))
+        if len(matches) < total:
+            err(render.shown_of(len(matches), total))
+    if deleted and not matches:
+        return
+    if not matches:
+        if category and find(index, text, options._replace(category=None)).matches:
+            fail(
+                f"Matches for {text!r} exist, but none in a category containing {category!r}. "
+                "Drop --category to see them."
+            )
+        fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
+    if not any(m.confidence in ("exact", "strong") for m in matches):
+        err(_no_strong_note(len(index)))
+    if wanted:
+        if not json_:
+            out("")
+        _show([matches[0].code], wanted, json_=False)
+
+
+def _no_strong_note(size: int) -> str:
+    return (
+        f"note: no strong match. The library has {size} codes and the one you need may not "
+        "be among them. Try other words, --field name, or the code family (a code prefix "
+        "such as `cpt search 121`)."
+    )
+
+
+def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> list[Any]:
+    """Deleted codes named by a code query, with their replacements' names; the
+    replacements found in the library are added to ``matches`` (in place)."""
+    from cptcli.search import parse_code_query
+
+    if parse_code_query(text) is None:
+        return []
+    from cptcli.lookup import deleted_in_query, replacement_matches, replacement_names
+    from cptcli.store import Library
+
+    history = load_history()
+    entries = deleted_in_query(history, text)
+    if not entries:
+        return []
+    shown = {m.code for m in matches}
+    extra = [m for m in replacement_matches(index, entries) if m.code not in shown]
+    matches[:] = (matches + extra)[:limit]
+    library = Library(ENV.folders())
+    return [(e, replacement_names(library, history, e)) for e in entries]
+
+
+@command()
+def show(
+    codes: Annotated[
+        list[str],
+        typer.Argument(metavar="CODE...", help="One or more codes.", autocompletion=complete_code),
+    ],
+    section: Annotated[
+        Optional[list[str]],
+        section_option("Only these sections (repeatable): a key, title, alias or prefix."),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
+    _show(codes, resolve_sections(section), json_)
+
+
+def load_history() -> Any:
+    """The bundled code history; a broken file is a warning and an empty history."""
+    from cptcli.history import EMPTY
+    from cptcli.history import load_history as load
+    from cptcli.paths import bundled_compiled_dir, history_file
+
+    try:
+        return load(history_file(), bundled_compiled_dir())
+    except CptError as exc:
+        warn(f"code history not loaded: {exc}")
+        return EMPTY
+
+
+def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
+    from cptcli.lookup import lookup_codes
+
+    library, found, errors = lookup_codes(ENV.folders(), load_history(), codes)
+    report(library.problems)
+    if json_:
+        items = [item.to_dict(sections) for item in found]
+        if found or len(codes) > 1:
+            out_json(items[0] if len(codes) == 1 else items)
+    elif found:
+        _print_records(library, found, sections)
+    if errors:
+        worst = max(e.exit_code for e in errors)
+        for error in errors[:-1]:
+            err(f"error: {error}")
+        fail(str(errors[-1]), worst)
+
+
+def _print_records(library: Any, found: list[Any], sections: Optional[list[str]]) -> None:
+    from cptcli import render
+
+    full = sections is None
+    for i, item in enumerate(found):
+        last = i == len(found) - 1
+        if item.record is None:
+            if ENV.terminal:
+                out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=last))
+            else:
+                text = render.plain_history(item.change, item.names, ENV.width, notice=last)
+                out(text + ("" if last else "\n"))
+            continue
+        record = item.record
+        names = {}
+        if full or "similar_codes" in sections:
+            for code in record.similar_codes:
+                name = library.name_of(code)
+                if name is not None:
+                    names[code] = name
+        blocks = render.layout(record, sections, names)
+        if ENV.terminal:
+            out_rich(
+                *render.rich_procedure(
+                    record, blocks, header=True, notice=last, width=ENV.width, change=item.change
+                )
+            )
+        else:
+            text = render.plain_procedure(
+                record, blocks, width=ENV.width, header=True, notice=last, change=item.change
+            )
+            out(text + ("" if last else "\n"))
+    report(library.problems)
