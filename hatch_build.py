@@ -19,7 +19,7 @@ class CompileRecords(BuildHookInterface):  # type: ignore[misc]
             return  # an editable install reads the checkout's TOML files directly
         sys.path.insert(0, str(Path(self.root) / "src"))
         try:
-            from cptcli.compiled import compile_folder, compile_history
+            from cptcli.compiled import compile_folder, compile_table
         finally:
             sys.path.pop(0)
         self._folder = Path(tempfile.mkdtemp(prefix="cptcli-compiled-"))
@@ -27,9 +27,10 @@ class CompileRecords(BuildHookInterface):  # type: ignore[misc]
         for message in skipped:
             self.app.display_warning(f"not precompiled: {message}")
         self.app.display_info(f"precompiled {written} bundled records")
-        problem = compile_history(Path(self.root) / "data" / "history.toml", self._folder)
-        if problem:
-            self.app.display_warning(f"code history not precompiled: {problem}")
+        for table in ("history", "modifiers"):
+            problem = compile_table(Path(self.root) / "data" / f"{table}.toml", self._folder)
+            if problem:
+                self.app.display_warning(f"{table} not precompiled: {problem}")
         build_data["force_include"][str(self._folder)] = "cptcli/data/compiled"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:

@@ -78,15 +78,20 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
     return written, skipped
 
 
-def compile_history(path: Path, target: Path) -> str | None:
-    """Write ``target/history.json`` from the code-history file; a message if it is
-    left out (it is then parsed, and its problem reported, when it is read)."""
+def compile_table(path: Path, target: Path) -> str | None:
+    """Write ``target/NAME.json`` from one of the bundled reference tables (the code
+    history, the modifiers); a message if it is left out (it is then parsed, and its
+    problem reported, when it is read)."""
     from cptcli.errors import RecordError
     from cptcli.history import parse_history
+    from cptcli.modifiers import parse_modifiers
 
+    parse = {"history": parse_history, "modifiers": parse_modifiers}[path.stem]
+    if not path.is_file():
+        return "no such file"
     raw = path.read_bytes()
     try:
-        data = parse_history(raw, path)
+        data = parse(raw, path)
     except RecordError as exc:
         return str(exc)
     target.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ from cptcli.search import (
 )
 from cptcli.store import Problem, load_record
 
-FORMAT = 6
+FORMAT = 7
 MAGIC = b"CPTCLI-INDEX\n"
 KEEP_CACHE_FILES = 8
 
@@ -104,6 +104,7 @@ class Index:
         systems: Sequence[str],
         sources: Sequence[str],
         vocabulary: list[str],
+        facts: Sequence[str] | None = None,
         plain_vocabulary: list[str] | None = None,
         str_record: Sequence[int],
         str_field: Sequence[int],
@@ -122,6 +123,7 @@ class Index:
         self.categories = categories
         self.systems = systems
         self.sources = sources
+        self.facts = facts if facts is not None else [""] * len(codes)  # encode_facts()
         self.vocabulary = vocabulary  # sorted terms; derived ones start with DERIVED
         self.plain_vocabulary = plain_vocabulary or plain_terms(vocabulary)  # without marks
         self.str_record = str_record  # string -> record number
@@ -182,6 +184,7 @@ class Entry(NamedTuple):
     source: str
     # (field, text, terms the string is found by, number of tokens)
     strings: list[tuple[int, str, tuple[str, ...], int]]
+    facts: str = ""  # the time rule and add-on status, see encode_facts()
 
 
 def entry_for(record: Procedure, vocab: Vocabulary) -> Entry:
@@ -198,7 +201,20 @@ def entry_for(record: Procedure, vocab: Vocabulary) -> Entry:
         system=record.system,
         source=record.source.replace("\0", ""),
         strings=strings,
+        facts=encode_facts(record),
     )
+
+
+def encode_facts(record: Procedure) -> str:
+    """The facts search ranks by, as "min|max|unit|add-on|usage" ("30|||0|1"): the
+    time rule, whether the code is an add-on, how commonly it is billed. Empty when the
+    record has none of them."""
+    time = record.time or {}
+    values = [time.get("min"), time.get("max"), time.get("unit")]
+    if not (any(values) or record.add_on_to or record.usage):
+        return ""
+    text = "|".join("" if v is None else str(v) for v in values)
+    return f"{text}|{int(record.is_add_on)}|{record.usage or ''}"
 
 
 _WORKER_VOCABULARY: dict[str, Vocabulary] = {}
@@ -325,6 +341,7 @@ def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None)
         categories=Strings.of([e.category for e in entries]),
         systems=Strings.of([e.system for e in entries]),
         sources=Strings.of([e.source for e in entries]),
+        facts=Strings.of([e.facts for e in entries]),
         vocabulary=vocabulary,
         str_record=str_record,
         str_field=str_field,
@@ -348,7 +365,7 @@ def index_records(records: Sequence[Procedure], vocab: Vocabulary) -> Index:
 # --- the cache file ------------------------------------------------------------------
 
 _LISTS = ("codes", "vocabulary", "plain_vocabulary")  # needed whole: split on loading
-_STRINGS = ("names", "categories", "systems", "sources")  # read item by item
+_STRINGS = ("names", "categories", "systems", "sources", "facts")  # read item by item
 _ARRAYS = {
     "str_record": "I",
     "str_field": "B",

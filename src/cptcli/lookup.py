@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from cptcli.billed import CodeRef
 from cptcli.codeset import CODE_SET
 from cptcli.errors import CptError, NotFoundError
 from cptcli.history import History, HistoryEntry
@@ -25,6 +26,7 @@ class Found(NamedTuple):
     record: Procedure | None
     change: HistoryEntry | None
     names: dict[str, str | None]  # names of the replacement codes
+    billed: CodeRef | None = None  # the code as written, when it carried more than a code
 
     def to_dict(self, sections: list[str] | None = None) -> dict[str, Any]:
         if self.record is not None:
@@ -32,14 +34,26 @@ class Found(NamedTuple):
             if self.change is not None and not self.change.current:
                 out["status"] = "deleted"
             out["history"] = self.change.to_dict(self.names) if self.change else None
+            self._add_billed(out)
             return out
         assert self.change is not None
-        return {
+        out = {
             "code": self.code,
             "system": system_for(self.code),
             "code_set": CODE_SET,
             **self.change.to_dict(self.names),
         }
+        self._add_billed(out)
+        return out
+
+    def _add_billed(self, out: dict[str, Any]) -> None:
+        if self.billed is not None:
+            out["billed"] = {
+                "written": self.billed.written,
+                "modifiers": list(self.billed.modifiers),
+                "units": self.billed.units,
+                "leading_zeros_restored": self.billed.padded,
+            }
 
 
 def replacement_names(
@@ -65,16 +79,23 @@ def lookup(library: Library, history: History, text: str) -> Found:
 
 
 def lookup_codes(
-    folders: list[DataFolder], history: History, codes: Sequence[str]
+    folders: list[DataFolder], history: History, codes: Sequence[str | CodeRef]
 ) -> tuple[Library, list[Found], list[CptError]]:
-    """Every code answered in order; the library is returned for its problems."""
+    """Every code answered in order; the library is returned for its problems. A code
+    given as a :class:`CodeRef` with modifiers, units or restored zeros is answered with
+    it (``Found.billed``)."""
     library = Library(folders)
     found, errors = [], []
-    for text in codes:
+    for item in codes:
+        text = item.code if isinstance(item, CodeRef) else item
         try:
-            found.append(lookup(library, history, text))
+            answer = lookup(library, history, text)
         except CptError as exc:
             errors.append(exc)
+            continue
+        if isinstance(item, CodeRef) and (item.modifiers or item.units or item.padded):
+            answer = answer._replace(billed=item)
+        found.append(answer)
     return library, found, errors
 
 

@@ -23,7 +23,8 @@ class Procedure:
     Besides its sections a record carries coder facts: ``search_terms`` (spellings that
     help search but are not shown), ``add_on_to`` (for an add-on code, its primary
     codes), ``time`` (the time rule that selects the code: ``min``, ``max``, ``unit``
-    minutes and a ``note``) and ``reviewed`` (ISO date of its last second reading).
+    minutes and a ``note``), ``usage`` (1 for the most billed codes to 3, breaking ties
+    in search) and ``reviewed`` (ISO date of its last second reading).
     """
 
     __slots__ = (
@@ -38,6 +39,7 @@ class Procedure:
         "source",
         "system",
         "time",
+        "usage",
     )
 
     def __init__(
@@ -53,6 +55,7 @@ class Procedure:
         add_on_to: tuple[str, ...] = (),
         time: dict[str, Any] | None = None,
         reviewed: str | None = None,
+        usage: int | None = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -65,6 +68,7 @@ class Procedure:
         self.add_on_to = tuple(add_on_to)
         self.time: dict[str, Any] | None = dict(time) if time else None
         self.reviewed = reviewed
+        self.usage = usage
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -104,6 +108,7 @@ class Procedure:
             "search_terms": list(self.search_terms),
             "add_on_to": list(self.add_on_to),
             "time": dict(self.time) if self.time else None,
+            "usage": self.usage,
             "reviewed": self.reviewed,
         }
         for key in SECTION_KEYS:

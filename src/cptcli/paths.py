@@ -49,6 +49,10 @@ def history_file() -> Path:
     return bundled_data_dir() / "history.toml"
 
 
+def modifiers_file() -> Path:
+    return bundled_data_dir() / "modifiers.toml"
+
+
 def vocabulary_file() -> Path:
     return bundled_data_dir() / "vocabulary.toml"
 

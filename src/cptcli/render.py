@@ -19,7 +19,9 @@ from cptcli.sections import BY_KEY, SECTIONS, part_title
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from cptcli.billed import CodeRef
     from cptcli.history import HistoryEntry
+    from cptcli.modifiers import Modifier, Modifiers
 
 NOTICE = (
     "Informational only, not medical or coding advice. "
@@ -48,6 +50,14 @@ THEME = {
     "partial": "yellow",
     "weak": "red",
 }
+
+
+def modifier_rows(modifiers: Sequence[Modifier]) -> list[tuple[str, str, str, str]]:
+    return [(m.code, m.system, m.name, m.group) for m in modifiers]
+
+
+def modifier_blocks(modifiers: Sequence[Modifier]) -> list[Block]:
+    return [Block("modifier", modifier_title(m), modifier_parts(m)) for m in modifiers]
 
 
 def shown_of(shown: int, total: int) -> str:
@@ -89,6 +99,41 @@ def layout(
         else:
             parts = _parts(value, steps=spec.key == "procedure")
         blocks.append(Block(spec.key, spec.title, parts))
+    return blocks
+
+
+def modifier_parts(modifier: Modifier) -> list[Part]:
+    """One modifier as labelled parts: what it tells the payer, when it is used."""
+    parts = [Part("paragraph", clean(modifier.explanation)), Part("label", "When it is used")]
+    parts += [Part("bullet", clean(u)) for u in modifier.use]
+    if modifier.not_for:
+        parts.append(Part("label", "Not for"))
+        parts += [Part("bullet", clean(u)) for u in modifier.not_for]
+    if modifier.related:
+        parts.append(Part("label", "Often confused with"))
+        parts.append(Part("paragraph", ", ".join(map(clean, modifier.related))))
+    return parts
+
+
+def modifier_title(modifier: Modifier) -> str:
+    return f"Modifier {clean(modifier.code)}: {clean(modifier.name)} ({modifier.system})"
+
+
+def billed_blocks(record: Procedure, ref: CodeRef, reference: Modifiers | None) -> list[Block]:
+    """What the code as written adds: its modifiers explained and the units billed."""
+    blocks = []
+    for code in ref.modifiers:
+        modifier = reference.get(code) if reference is not None else None
+        if modifier is None:
+            text = f"{code} is not in the modifier reference; see `cpt modifier` for the list."
+            blocks.append(Block("modifier", f"Modifier {clean(code)}", [Part("paragraph", text)]))
+        else:
+            blocks.append(Block("modifier", modifier_title(modifier), modifier_parts(modifier)))
+    if ref.units:
+        unit = (record.time or {}).get("unit")
+        text = f"{ref.units} unit{'s' if ref.units != 1 else ''} billed"
+        text += f"; this code counts one unit per {unit} minutes." if unit else "."
+        blocks.append(Block("units", "Units", [Part("paragraph", text)]))
     return blocks
 
 
@@ -167,6 +212,17 @@ def plain_procedure(
         for label, text in facts(record, change):
             lines.append(_wrap(f"{label}: {text}", width, "", "  "))
         lines.append("")
+    if blocks:
+        lines.append(plain_blocks(blocks, width))
+    lines.append(footer(record))
+    if notice:
+        lines.append(NOTICE)
+    return "\n".join(lines)
+
+
+def plain_blocks(blocks: Sequence[Block], width: int = 80) -> str:
+    """Blocks as titled plain-text sections, each followed by a blank line."""
+    lines = []
     for block in blocks:
         lines.append(block.title)
         lines.append("-" * len(block.title))
@@ -175,9 +231,6 @@ def plain_procedure(
             labelled = labelled or part.kind == "label"
             lines.append(_plain_part(part, width, indent="  " if labelled else ""))
         lines.append("")
-    lines.append(footer(record))
-    if notice:
-        lines.append(NOTICE)
     return "\n".join(lines)
 
 
@@ -280,19 +333,27 @@ def rich_procedure(
             style = THEME["warning"] if label.startswith("CPT") else THEME["label"]
             lines.append(Text.assemble((f"{label}: ", style), text))
         out.append(Panel(Text("\n").join(lines), border_style=THEME["border"]))
-    for block in blocks:
-        out.append(
-            Panel(
-                _rich_parts(block.parts, width - 4),
-                title=Text(block.title, style=THEME["heading"]),
-                title_align="left",
-                border_style=THEME["border"],
-            )
-        )
+    out.extend(rich_blocks(blocks, width))
     out.append(Text(footer(record), style=THEME["category"]))
     if notice:
         out.append(Text(NOTICE, style=THEME["notice"]))
     return out
+
+
+def rich_blocks(blocks: Sequence[Block], width: int = 80) -> list[RenderableType]:
+    """Blocks as titled panels."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    return [
+        Panel(
+            _rich_parts(block.parts, width - 4),
+            title=Text(block.title, style=THEME["heading"]),
+            title_align="left",
+            border_style=THEME["border"],
+        )
+        for block in blocks
+    ]
 
 
 def _rich_parts(parts: Sequence[Part], width: int) -> RenderableType:

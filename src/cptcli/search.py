@@ -574,10 +574,12 @@ class SearchOptions(NamedTuple):
 
 
 class Results(NamedTuple):
-    """The best matches (at most the limit) and how many matched in all."""
+    """The best matches (at most the limit), how many matched in all, and notes on how
+    the query was read."""
 
     matches: list[Match]
     total: int
+    notes: tuple[str, ...] = ()
 
 
 # Score thresholds of the confidence labels for matches on words.
@@ -603,6 +605,9 @@ def find(index: SearchableIndex, query: str, options: SearchOptions | None = Non
     allowed = _category_filter(index, options.category)
     code_query = parse_code_query(query)
     if code_query is not None:
+        padded, notes = _restored_zeros(index.codes, code_query)
+        if padded:
+            code_query = code_query._replace(exact=(*code_query.exact, *padded))
         found = [
             Match(
                 code=index.codes[r],
@@ -619,8 +624,20 @@ def find(index: SearchableIndex, query: str, options: SearchOptions | None = Non
             if (allowed is None or r in allowed) and score >= options.min_score
         ]
         if found:
-            return Results(found[: options.limit], len(found))
+            return Results(found[: options.limit], len(found), notes)
     return _text_search(index, query, options, allowed)
+
+
+def _restored_zeros(codes: Sequence[str], query: CodeQuery) -> tuple[list[str], tuple[str, ...]]:
+    """Codes of three or four digits whose leading zeros a spreadsheet dropped (811 for
+    00811), when the library has the padded code: they are listed first."""
+    have = set(codes)
+    padded, notes = [], []
+    for prefix in query.prefixes:
+        if prefix.isdigit() and len(prefix) in (3, 4) and prefix.zfill(5) in have:
+            padded.append(prefix.zfill(5))
+            notes.append(f"read {prefix} as {prefix.zfill(5)} (spreadsheets drop leading zeros)")
+    return padded, tuple(notes)
 
 
 def _category_filter(index: SearchableIndex, category: str | None) -> set[int] | None:
@@ -630,9 +647,88 @@ def _category_filter(index: SearchableIndex, category: str | None) -> set[int] |
     return {i for i, c in enumerate(index.categories) if wanted in fold(c)}
 
 
+_MINUTES = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*-?\s*"
+    r"(minutes?|mins?|m|hours?|hrs?|h)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def minutes_in(query: str) -> tuple[str, int | None]:
+    """A duration stated in a query ("53 min", "35 minutes", "1.5 hours") and the query
+    without it; (query, None) when it states none."""
+    found = _MINUTES.search(query)
+    if found is None:
+        return query, None
+    value = float(found.group(1))
+    if found.group(2).lower().startswith("h"):
+        value *= 60
+    rest = (query[: found.start()] + " " + query[found.end() :]).strip()
+    return (rest, round(value)) if rest and value > 0 else (query, None)
+
+
+def time_fit(facts: str, minutes: int) -> float | None:
+    """How well a record's time rule fits a stated duration: None when it has no rule,
+    0 when the minutes fall outside it, else a value from 1 up that is higher the closer
+    the rule's lower bound is to the minutes (so 35 minutes fits "30 or more" better
+    than "20 or more")."""
+    low, high, unit = ([*facts.split("|"), "", "", ""])[:3] if facts else ("", "", "")
+    if not (low or high or unit):
+        return None
+    lo = int(low) if low else 0
+    hi = int(high) if high else None
+    if minutes < lo or (hi is not None and minutes > hi):
+        return 0.0
+    if unit and not low:
+        return 1.0
+    # a range closed on both sides that holds the minutes says more than an open one
+    return 1.0 + lo / max(minutes, 1) + (0.5 if hi is not None else 0.0)
+
+
+# Words that ask for an add-on code (an add-on is reported only with its primary).
+ADD_ON_WORDS = frozenset({"with", "add", "addon", "additional", "each", "plus", "em", "e"})
+
+
+def _by_minutes(
+    index: SearchableIndex,
+    kept: list[tuple[int, float, int]],
+    minutes: int,
+    words: Sequence[str],
+) -> list[tuple[int, float, int]]:
+    """Ranked records reordered for a stated duration. Among the records that match the
+    words nearly as well as the best one, those whose time rule holds the minutes come
+    first: the tightest rule, then an add-on only when the query asks for one, then the
+    more commonly billed code. A record whose rule excludes the minutes moves down."""
+    facts = getattr(index, "facts", None)
+    if facts is None or not kept:
+        return kept
+    wants_add_on = bool(ADD_ON_WORDS & set(words))
+    close = max(score for _, score, _ in kept) * 0.9
+    fitting, rest = [], []
+    for item in kept:
+        record, score, _ = item
+        fact = facts[record]
+        fit = time_fit(fact, minutes)
+        if score >= close and fit:
+            add_on = fact.split("|")[3] == "1"
+            fitting.append(((-fit, add_on != wants_add_on, common_tier(fact), -score), item))
+        elif fit == 0:
+            rest.append((score * 0.6, item))
+        else:
+            rest.append((score, item))
+    fitting.sort(key=lambda f: f[0])
+    rest.sort(key=lambda r: -r[0])
+    top = max(score for _, score, _ in kept)
+    # the fitting records lead, shown with the best score; the rest keep their own
+    return [(r, top, s) for _, (r, _, s) in fitting] + [
+        (r, min(score, top), s) for score, (r, _, s) in rest
+    ]
+
+
 def _text_search(
     index: SearchableIndex, query: str, options: SearchOptions, allowed: set[int] | None
 ) -> Results:
+    query, minutes = minutes_in(query)
     words, units = query_units(query)
     if not words:
         return Results([], 0)
@@ -663,11 +759,15 @@ def _text_search(
                 if sims[i - 1] == 0:
                     sims[i] = 0.0
         best = {k: v for k, v in best.items() if any(v)}
+    facts = getattr(index, "facts", None)
     ranked = rank_strings(
         best,
         n,
         lambda s: (index.str_record[s], index.str_field[s], index.str_terms[s]),
+        (lambda record: common_tier(facts[record])) if facts is not None else None,
     )
+    if minutes is not None:
+        ranked = _by_minutes(index, ranked, minutes, words)
     kept = [
         (record, score, string)
         for record, score, string in ranked
@@ -700,11 +800,13 @@ def rank_strings(
     best: dict[int, list[float]],
     n: int,
     describe: Any,
+    tier: Any = None,
 ) -> list[tuple[int, float, int]]:
     """Combine per-string similarities into ranked (record, score, best string).
 
-    ``describe(string)`` gives (record, field, number of terms). Ties are broken by
-    score, then field rank, then code order (record number follows code order).
+    ``describe(string)`` gives (record, field, number of terms); ``tier(record)`` how
+    commonly the code is billed (1 most). Ties are broken by score, then how common the
+    code is, then field rank, then code order (record number follows code order).
     """
     per_record: dict[int, tuple[float, int, int]] = {}  # record -> (score, field, string)
     union: dict[int, list[float]] = {}
@@ -725,8 +827,18 @@ def rank_strings(
         if n > 1:
             score = max(score, union_score(union[record]))
         ranked.append((round(score, 6), field_no, record, string))
-    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+    common = tier or (lambda record: UNRANKED)
+    ranked.sort(key=lambda r: (-r[0], common(r[2]), r[1], r[2]))
     return [(record, score, string) for score, _, record, string in ranked]
+
+
+UNRANKED = 4  # the tier of a code whose record gives no `common`
+
+
+def common_tier(facts: str) -> int:
+    """How commonly a record's code is billed, from its encoded facts (1 most)."""
+    parts = facts.split("|") if facts else ()
+    return int(parts[4]) if len(parts) > 4 and parts[4] else UNRANKED
 
 
 # --- presentation helpers ------------------------------------------------------------

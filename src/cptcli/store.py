@@ -24,7 +24,9 @@ LABEL_PATTERN = r"[a-z][a-z0-9_]*"
 TOP_KEYS = ("code", "system", "name", "category", "aliases")
 # Coder facts: search-only spellings, the primary codes of an add-on, the time rule that
 # selects the code, and the date the record was last checked by a second reader.
-FACT_KEYS = ("search_terms", "add_on_to", "time", "reviewed")
+FACT_KEYS = ("search_terms", "add_on_to", "time", "usage", "reviewed")
+# `usage`: how often the code is billed, 1 (among the most billed) to 3 (seldom); it
+# breaks ties between equally good search matches.
 TIME_KEYS = ("min", "max", "unit", "note")
 SYSTEMS = ("CPT", "HCPCS")
 
@@ -203,6 +205,9 @@ def _fact_problem(key: str, value: Any, own: Any) -> str | None:
         return None
     if key == "time":
         return _time_problem(value)
+    if key == "usage":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3
+        return None if ok else "'usage' must be 1 (among the most billed), 2 or 3 (seldom)"
     # reviewed: a TOML date (2026-12-05); compiled records carry it as ISO text
     import datetime
 
@@ -288,6 +293,7 @@ def record_from_data(data: dict[str, Any], source: str) -> Procedure:
         search_terms=tuple(data.get("search_terms", ())),
         add_on_to=tuple(data.get("add_on_to", ())),
         time=data.get("time"),
+        usage=data.get("usage"),
         reviewed=_iso(data.get("reviewed")),
     )
 

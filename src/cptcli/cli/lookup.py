@@ -68,22 +68,36 @@ def search(
         raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
     wanted = resolve_sections(section)
     options = SearchOptions(10**9 if all_ else limit, FIELD_CHOICES[field_], category, min_score)
+    from cptcli.modifiers import asks_for_modifiers
+
+    if asks_for_modifiers(text):
+        _search_modifiers(text, options.limit, json_)
+        return
+    reference, billed, asked = None, [], text
+    if any(c.isdigit() for c in text):
+        reference = load_modifiers()
+        billed = _billed_codes(text, reference)
+        if billed:
+            asked = " ".join(ref.code for ref in billed)
     opened = open_index()
     # Search the cached index while the freshness check runs; redo it if the data changed.
-    results = find(opened.index, text, options) if opened.index is not None else Results([], 0)
+    results = find(opened.index, asked, options) if opened.index is not None else Results([], 0)
     if ENV.terminal and not json_:
         from cptcli import render
 
         render.warm_up()  # load the renderer meanwhile
     if not opened.is_fresh():
         index = current_index(opened)
-        results = find(index, text, options)
+        results = find(index, asked, options)
     else:
         index = opened.index
         report(index.problems)
-    matches, total = results
-    deleted = _deleted_codes(index, text, matches, options.limit)
+    matches, total, notes = results
+    for note in notes:
+        err(f"note: {note}")
+    deleted = _deleted_codes(index, asked, matches, options.limit)
     total = max(total, len(matches))
+    explained = _explained(billed, reference)
     if json_:
         document: dict[str, Any] = {
             "query": text,
@@ -92,6 +106,19 @@ def search(
         }
         if deleted:
             document["history"] = [entry.to_dict(names) for entry, names in deleted]
+        if billed:
+            document["billed"] = [
+                {
+                    "written": ref.written,
+                    "code": ref.code,
+                    "modifiers": [
+                        m.to_dict() if m else {"code": c, "known": False}
+                        for c, m in ((c, reference.get(c)) for c in ref.modifiers)
+                    ],
+                    "units": ref.units,
+                }
+                for ref in billed
+            ]
         out_json(document)
     elif matches or deleted:
         from cptcli import render
@@ -103,8 +130,11 @@ def search(
                 out(render.plain_history(entry, names, ENV.width, notice=False) + "\n")
         if matches and ENV.terminal:
             out_rich(render.rich_matches(matches, text, width=ENV.width))
+            out_rich(*render.rich_blocks(render.modifier_blocks(explained), ENV.width))
         elif matches:
             out(render.plain_matches(matches))
+            if explained:
+                out("\n" + render.plain_blocks(render.modifier_blocks(explained), ENV.width))
         if len(matches) < total:
             err(render.shown_of(len(matches), total))
     if deleted and not matches:
@@ -122,6 +152,58 @@ def search(
         if not json_:
             out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _billed_codes(text: str, reference: Any) -> list[Any]:
+    """The codes of a query written as on a bill ("CPT 80053", "99214-25", "97110 x 3"),
+    or [] when the query is plain codes or words (searched as they are)."""
+    from cptcli.billed import is_decorated, parse_codes
+
+    refs = parse_codes(text, reference.by_code if len(reference) else None)
+    if not refs or not is_decorated(refs, text):
+        return []
+    for ref in refs:
+        if ref.padded:
+            err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
+    return refs
+
+
+def _explained(billed: list[Any], reference: Any) -> list[Any]:
+    """The known modifiers of the codes as written, each once, in order."""
+    seen: dict[str, Any] = {}
+    for ref in billed:
+        for code in ref.modifiers:
+            modifier = reference.get(code)
+            if modifier is not None:
+                seen.setdefault(code, modifier)
+            else:
+                warn(f"modifier {code} is not in the modifier reference (see `cpt modifier`)")
+    return list(seen.values())
+
+
+def _search_modifiers(text: str, limit: int, json_: bool) -> None:
+    from cptcli.modifiers import find_modifiers
+
+    reference = load_modifiers()
+    found = find_modifiers(reference, text, limit)
+    if json_:
+        out_json(
+            {
+                "query": text,
+                "total": len(found),
+                "results": [],
+                "modifiers": [m.to_dict() for m in found],
+            }
+        )
+    elif found:
+        from cptcli import render
+
+        if ENV.terminal:
+            out_rich(*render.rich_blocks(render.modifier_blocks(found), ENV.width))
+        else:
+            out(render.plain_blocks(render.modifier_blocks(found), ENV.width).rstrip("\n"))
+    if not found:
+        fail(f"No modifier matches {text!r}. `cpt modifier` lists them all.")
 
 
 def _no_strong_note(size: int) -> str:
@@ -182,17 +264,50 @@ def load_history() -> Any:
         return EMPTY
 
 
+def load_modifiers() -> Any:
+    """The bundled modifier reference; a broken file is a warning and an empty one."""
+    from cptcli.modifiers import EMPTY
+    from cptcli.modifiers import load_modifiers as load
+    from cptcli.paths import bundled_compiled_dir, modifiers_file
+
+    try:
+        return load(modifiers_file(), bundled_compiled_dir())
+    except CptError as exc:
+        warn(f"modifier reference not loaded: {exc}")
+        return EMPTY
+
+
+def read_codes(args: list[str], reference: Any) -> list[Any]:
+    """Codes as written on bills ("99214-25", "80053,85025", "CPT 80053", "811"), each a
+    CodeRef; an argument that is not made of codes is kept as text (and reported)."""
+    from cptcli.billed import parse_codes
+
+    refs: list[Any] = []
+    for arg in args:
+        parsed = parse_codes(arg, reference.by_code if len(reference) else None)
+        if parsed is None:
+            refs.append(arg)
+            continue
+        for ref in parsed:
+            if ref.padded:
+                err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
+        refs.extend(parsed)
+    return refs
+
+
 def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
     from cptcli.lookup import lookup_codes
 
-    library, found, errors = lookup_codes(ENV.folders(), load_history(), codes)
+    reference = load_modifiers()
+    refs = read_codes(codes, reference)
+    library, found, errors = lookup_codes(ENV.folders(), load_history(), refs)
     report(library.problems)
     if json_:
-        items = [item.to_dict(sections) for item in found]
-        if found or len(codes) > 1:
-            out_json(items[0] if len(codes) == 1 else items)
+        items = [_with_modifiers(item.to_dict(sections), reference) for item in found]
+        if found or len(refs) > 1:
+            out_json(items[0] if len(refs) == 1 else items)
     elif found:
-        _print_records(library, found, sections)
+        _print_records(library, found, sections, reference)
     if errors:
         worst = max(e.exit_code for e in errors)
         for error in errors[:-1]:
@@ -200,7 +315,19 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
         fail(str(errors[-1]), worst)
 
 
-def _print_records(library: Any, found: list[Any], sections: Optional[list[str]]) -> None:
+def _with_modifiers(item: dict[str, Any], reference: Any) -> dict[str, Any]:
+    billed = item.get("billed")
+    if billed:
+        billed["modifiers"] = [
+            (m.to_dict() if m is not None else {"code": code, "known": False})
+            for code, m in ((c, reference.get(c)) for c in billed["modifiers"])
+        ]
+    return item
+
+
+def _print_records(
+    library: Any, found: list[Any], sections: Optional[list[str]], reference: Any = None
+) -> None:
     from cptcli import render
 
     full = sections is None
@@ -221,6 +348,8 @@ def _print_records(library: Any, found: list[Any], sections: Optional[list[str]]
                 if name is not None:
                     names[code] = name
         blocks = render.layout(record, sections, names)
+        if item.billed is not None:
+            blocks += render.billed_blocks(record, item.billed, reference)
         if ENV.terminal:
             out_rich(
                 *render.rich_procedure(

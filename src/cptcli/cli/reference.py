@@ -4,11 +4,11 @@ There is no ``from __future__ import annotations`` here: the Typer releases that
 Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
 """
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from cptcli.cli.base import ENV, command, out, out_json, out_rich
+from cptcli.cli.base import ENV, command, fail, out, out_json, out_rich
 
 
 @command()
@@ -26,3 +26,47 @@ def sections(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         out_rich(render.rich_table("Sections", ("Key", "Title", "Aliases"), rows))
     else:
         out(render.plain_table(rows))
+
+
+@command()
+def modifier(
+    code: Annotated[
+        Optional[str],
+        typer.Argument(metavar="[MODIFIER]", help="A modifier such as 25, 59, RT or JW."),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Explain a CPT or HCPCS modifier, or list them all. Example: cpt modifier 25"""
+    from cptcli import render
+    from cptcli.cli.lookup import load_modifiers
+
+    reference = load_modifiers()
+    if code is None:
+        every = reference.all()
+        if json_:
+            out_json([m.to_dict() for m in every])
+        elif ENV.terminal:
+            out_rich(
+                render.rich_table(
+                    f"{len(every)} modifiers",
+                    ("Modifier", "System", "Name", "Group"),
+                    render.modifier_rows(every),
+                )
+            )
+        else:
+            out(render.plain_table(render.modifier_rows(every)))
+        if not every:
+            fail("The modifier reference is empty.")
+        return
+    found = reference.get(code.strip().lstrip("-"))
+    if found is None:
+        fail(f"No modifier {code!r} in the reference. `cpt modifier` lists those it has.")
+    if json_:
+        out_json(found.to_dict())
+    elif ENV.terminal:
+        from rich.text import Text
+
+        blocks = render.rich_blocks(render.modifier_blocks([found]), ENV.width)
+        out_rich(*blocks, Text(render.NOTICE, style=render.THEME["notice"]))
+    else:
+        out(render.plain_blocks(render.modifier_blocks([found]), ENV.width) + render.NOTICE)
