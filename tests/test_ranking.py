@@ -143,7 +143,7 @@ def test_colonoscopy_prep_prints_the_colonoscopy_preparation(invoke) -> None:  #
 
 
 def test_category_filter_that_removes_everything_says_so(invoke) -> None:  # type: ignore[no-untyped-def]
-    result = invoke("search", "knee", "replacement", "-c", "Radiology")
+    result = invoke("search", "colonoscopy", "-c", "Radiology")
     assert result.exit_code == 1
     assert "none in a category containing 'Radiology'" in result.stderr
 
@@ -153,4 +153,4 @@ def test_a_record_that_failed_to_load_is_named(invoke, tmp_path) -> None:  # typ
     result = invoke("--data-dir", str(tmp_path), "show", "99999")
     assert result.exit_code == 1
     assert "Did you mean 99999" not in result.stderr
-    assert "99999 could not be loaded" in result.stderr
+    assert "The record for 99999 could not be loaded" in result.stderr

@@ -36,7 +36,7 @@ def passes(row: dict[str, str], found: list[str]) -> bool:
     return expected[0] in found
 
 
-@pytest.mark.parametrize("name", ["queries.csv", "queries_extra.csv"])
+@pytest.mark.parametrize("name", ["queries.csv", "queries_extra.csv", "queries_billed.csv"])
 def test_queries_find_their_code_in_the_top_3(invoke, name: str) -> None:  # type: ignore[no-untyped-def]
     rows = load(name)
     assert len(rows) >= 20

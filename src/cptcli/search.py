@@ -663,7 +663,7 @@ def minutes_in(query: str) -> tuple[str, int | None]:
     value = float(found.group(1))
     if found.group(2).lower().startswith("h"):
         value *= 60
-    rest = (query[: found.start()] + " " + query[found.end() :]).strip()
+    rest = " ".join((query[: found.start()] + " " + query[found.end() :]).split())
     return (rest, round(value)) if rest and value > 0 else (query, None)
 
 
@@ -697,8 +697,9 @@ def _by_minutes(
 ) -> list[tuple[int, float, int]]:
     """Ranked records reordered for a stated duration. Among the records that match the
     words nearly as well as the best one, those whose time rule holds the minutes come
-    first: the tightest rule, then an add-on only when the query asks for one, then the
-    more commonly billed code. A record whose rule excludes the minutes moves down."""
+    first: an add-on only when the query asks for one, the more commonly billed code
+    (a crisis or family session is not what "psychotherapy 30 minutes" means), then the
+    tightest rule. A record whose rule excludes the minutes moves down."""
     facts = getattr(index, "facts", None)
     if facts is None or not kept:
         return kept
@@ -711,7 +712,7 @@ def _by_minutes(
         fit = time_fit(fact, minutes)
         if score >= close and fit:
             add_on = fact.split("|")[3] == "1"
-            fitting.append(((-fit, add_on != wants_add_on, common_tier(fact), -score), item))
+            fitting.append(((add_on != wants_add_on, common_tier(fact), -fit, -score), item))
         elif fit == 0:
             rest.append((score * 0.6, item))
         else:
@@ -805,8 +806,9 @@ def rank_strings(
     """Combine per-string similarities into ranked (record, score, best string).
 
     ``describe(string)`` gives (record, field, number of terms); ``tier(record)`` how
-    commonly the code is billed (1 most). Ties are broken by score, then how common the
-    code is, then field rank, then code order (record number follows code order).
+    commonly the code is billed (1 most). Records are ordered by whole points of score,
+    then by how common the code is, then by exact score, field rank and code order
+    (record number follows code order).
     """
     per_record: dict[int, tuple[float, int, int]] = {}  # record -> (score, field, string)
     union: dict[int, list[float]] = {}
@@ -828,7 +830,8 @@ def rank_strings(
             score = max(score, union_score(union[record]))
         ranked.append((round(score, 6), field_no, record, string))
     common = tier or (lambda record: UNRANKED)
-    ranked.sort(key=lambda r: (-r[0], common(r[2]), r[1], r[2]))
+    # Scores within the same point count as a tie: the more commonly billed code first.
+    ranked.sort(key=lambda r: (-int(r[0]), common(r[2]), -r[0], r[1], r[2]))
     return [(record, score, string) for score, _, record, string in ranked]
 
 

@@ -387,11 +387,18 @@ class Library:
                 f"forms like 0001F, 0042T, 0001U, J7189). To look it up by words, try "
                 f"`cpt search {code_text}`."
             )
+        failed = []
         for path, compiled in self.candidates(code):
             try:
                 return load_record(path, compiled)
             except RecordError as exc:
                 self.problems.append(Problem(exc.path, exc.line, exc.message))
+                failed.append(str(path))
+        if failed:
+            raise NotFoundError(
+                f"The record for {code} could not be loaded ({failed[0]}); see the warning "
+                "above, or run `cpt validate` on the file."
+            )
         raise NotFoundError(self._not_found_message(code))
 
     def name_of(self, code: str) -> str | None:

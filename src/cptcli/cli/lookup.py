@@ -79,6 +79,8 @@ def search(
         billed = _billed_codes(text, reference)
         if billed:
             asked = " ".join(ref.code for ref in billed)
+    if wanted:
+        asked = _without_section_words(asked, wanted)
     opened = open_index()
     # Search the cached index while the freshness check runs; redo it if the data changed.
     results = find(opened.index, asked, options) if opened.index is not None else Results([], 0)
@@ -152,6 +154,20 @@ def search(
         if not json_:
             out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _without_section_words(text: str, wanted: list[str]) -> str:
+    """The query without words that name the sections asked for with --section
+    ("colonoscopy prep -s prep" searches for colonoscopy and prints its preparation)."""
+    from cptcli.sections import BY_KEY
+
+    names = set()
+    for key in wanted:
+        spec = BY_KEY[key]
+        for name in (spec.key, spec.title, *spec.aliases):
+            names.update(name.lower().replace("_", " ").split())
+    kept = [w for w in text.split() if w.lower() not in names]
+    return " ".join(kept) if kept else text
 
 
 def _billed_codes(text: str, reference: Any) -> list[Any]:
