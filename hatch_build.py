@@ -27,7 +27,7 @@ class CompileRecords(BuildHookInterface):  # type: ignore[misc]
         for message in skipped:
             self.app.display_warning(f"not precompiled: {message}")
         self.app.display_info(f"precompiled {written} bundled records")
-        for table in ("history", "modifiers"):
+        for table in ("history", "modifiers", "families"):
             problem = compile_table(Path(self.root) / "data" / f"{table}.toml", self._folder)
             if problem:
                 self.app.display_warning(f"{table} not precompiled: {problem}")

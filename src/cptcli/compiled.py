@@ -80,13 +80,18 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
 
 def compile_table(path: Path, target: Path) -> str | None:
     """Write ``target/NAME.json`` from one of the bundled reference tables (the code
-    history, the modifiers); a message if it is left out (it is then parsed, and its
-    problem reported, when it is read)."""
+    history, the modifiers, the code families); a message if it is left out (it is then
+    parsed, and its problem reported, when it is read)."""
     from cptcli.errors import RecordError
+    from cptcli.families import parse_families
     from cptcli.history import parse_history
     from cptcli.modifiers import parse_modifiers
 
-    parse = {"history": parse_history, "modifiers": parse_modifiers}[path.stem]
+    parse = {
+        "history": parse_history,
+        "modifiers": parse_modifiers,
+        "families": parse_families,
+    }[path.stem]
     if not path.is_file():
         return "no such file"
     raw = path.read_bytes()

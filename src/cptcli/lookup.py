@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from cptcli.billed import CodeRef
 from cptcli.codeset import CODE_SET
 from cptcli.errors import CptError, NotFoundError
+from cptcli.families import Families, Place
 from cptcli.history import History, HistoryEntry
 from cptcli.models import Match, Procedure
 from cptcli.paths import DataFolder
@@ -78,25 +79,64 @@ def lookup(library: Library, history: History, text: str) -> Found:
     return Found(record.code, record, None, {})
 
 
+class Absent(NamedTuple):
+    """A valid code the library has no record for: where it sits in the code set, and
+    the library's codes in its family (or, without a family, its subsection)."""
+
+    code: str
+    place: Place
+    nearby: list[tuple[str, str]]  # (code, name)
+    suggestions: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "system": system_for(self.code),
+            "code_set": CODE_SET,
+            "found": False,
+            "family": self.place.to_dict(),
+            "nearby": [{"code": c, "name": n} for c, n in self.nearby],
+            "suggestions": self.suggestions,
+        }
+
+
+def absent(library: Library, families: Families, code: str, limit: int = 30) -> Absent | None:
+    """The answer for a valid code that has no record, or None when the text is not a
+    valid code."""
+    normal = normalize_code(code)
+    if normal is None:
+        return None
+    place = families.place(normal)
+    scope = place.family or place.subsection
+    codes = library.codes()
+    members = families.members(scope, codes) if scope else []
+    nearby = []
+    for member in members[:limit]:
+        name = library.name_of(member)
+        if name is not None:
+            nearby.append((member, name))
+    return Absent(normal, place, nearby, library.closest_codes(normal))
+
+
 def lookup_codes(
     folders: list[DataFolder], history: History, codes: Sequence[str | CodeRef]
-) -> tuple[Library, list[Found], list[CptError]]:
-    """Every code answered in order; the library is returned for its problems. A code
-    given as a :class:`CodeRef` with modifiers, units or restored zeros is answered with
-    it (``Found.billed``)."""
+) -> tuple[Library, list[tuple[str, Found | CptError]]]:
+    """Every code answered in order, each with the text asked for; the library is
+    returned for its problems. A code given as a :class:`CodeRef` with modifiers, units or
+    restored zeros is answered with it (``Found.billed``)."""
     library = Library(folders)
-    found, errors = [], []
+    answers: list[tuple[str, Found | CptError]] = []
     for item in codes:
         text = item.code if isinstance(item, CodeRef) else item
         try:
             answer = lookup(library, history, text)
         except CptError as exc:
-            errors.append(exc)
+            answers.append((text, exc))
             continue
         if isinstance(item, CodeRef) and (item.modifiers or item.units or item.padded):
             answer = answer._replace(billed=item)
-        found.append(answer)
-    return library, found, errors
+        answers.append((text, answer))
+    return library, answers
 
 
 def deleted_in_query(history: History, query: str) -> list[HistoryEntry]:
@@ -134,3 +174,19 @@ def replacement_matches(index: Any, entries: Sequence[HistoryEntry]) -> list[Mat
                 )
             )
     return out
+
+
+def prefix_place(families: Families, prefix: str) -> Place | None:
+    """Where the codes starting with a prefix sit (``cpt search 121``): the narrowest
+    ranges holding both the first and the last code the prefix can stand for."""
+    if not prefix or len(prefix) >= 5:
+        return None
+    low, high = prefix.ljust(5, "0"), prefix.ljust(5, "9")
+    first, last = families.place(low), families.place(high)
+    levels = [
+        first.section if first.section == last.section else None,
+        first.subsection if first.subsection == last.subsection else None,
+        first.family if first.family == last.family else None,
+    ]
+    place = Place(*levels)
+    return place if place.narrowest is not None else None

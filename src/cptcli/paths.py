@@ -49,6 +49,10 @@ def history_file() -> Path:
     return bundled_data_dir() / "history.toml"
 
 
+def families_file() -> Path:
+    return bundled_data_dir() / "families.toml"
+
+
 def modifiers_file() -> Path:
     return bundled_data_dir() / "modifiers.toml"
 

@@ -60,6 +60,32 @@ def modifier_blocks(modifiers: Sequence[Modifier]) -> list[Block]:
     return [Block("modifier", modifier_title(m), modifier_parts(m)) for m in modifiers]
 
 
+def family_line(prefix: str, place: Any) -> str:
+    """One line naming where the codes of a prefix sit in the code set."""
+    scope = place.narrowest
+    where = " > ".join(map(clean, place.names()))
+    return f"{clean(prefix)}: {where} (codes {scope.low}-{scope.high})"
+
+
+def absent_block(gap: Any) -> Block:
+    """A valid code without a record: where it sits and what the library has there."""
+    names = gap.place.names()
+    scope = gap.place.narrowest
+    parts: list[Part] = []
+    if names:
+        where = " > ".join(map(clean, names))
+        span = f" (codes {scope.low}-{scope.high})" if scope else ""
+        parts.append(Part("paragraph", f"{clean(gap.code)} belongs to: {where}{span}."))
+    else:
+        parts.append(Part("paragraph", f"{clean(gap.code)} is in no code family of the table."))
+    if gap.nearby:
+        parts.append(Part("label", "Codes of this family in the library"))
+        parts += [Part("code", clean(c), detail=clean(n)) for c, n in gap.nearby]
+    elif names:
+        parts.append(Part("paragraph", "The library has no codes of this family yet."))
+    return Block("family", f"{clean(gap.code)}  Not in the library", parts)
+
+
 def shown_of(shown: int, total: int) -> str:
     """The count line under a cut list: "showing 10 of 32 (--all shows them all)"."""
     return f"showing {shown} of {total} (--all shows them all)"

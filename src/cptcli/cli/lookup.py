@@ -100,6 +100,7 @@ def search(
     deleted = _deleted_codes(index, asked, matches, options.limit)
     total = max(total, len(matches))
     explained = _explained(billed, reference)
+    places = _prefix_places(asked)
     if json_:
         document: dict[str, Any] = {
             "query": text,
@@ -108,6 +109,8 @@ def search(
         }
         if deleted:
             document["history"] = [entry.to_dict(names) for entry, names in deleted]
+        if places:
+            document["family"] = [{"prefix": p, **place.to_dict()} for p, place in places]
         if billed:
             document["billed"] = [
                 {
@@ -122,9 +125,11 @@ def search(
                 for ref in billed
             ]
         out_json(document)
-    elif matches or deleted:
+    elif matches or deleted or places:
         from cptcli import render
 
+        for prefix, place in places:
+            out(render.family_line(prefix, place))
         for entry, names in deleted:
             if ENV.terminal:
                 out_rich(*render.rich_history(entry, names, ENV.width, notice=False))
@@ -147,6 +152,8 @@ def search(
                 f"Matches for {text!r} exist, but none in a category containing {category!r}. "
                 "Drop --category to see them."
             )
+        if places:
+            fail(f"The library has no code starting with {places[0][0]}; its place is shown above.")
         fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
     if not any(m.confidence in ("exact", "strong") for m in matches):
         err(_no_strong_note(len(index)))
@@ -154,6 +161,19 @@ def search(
         if not json_:
             out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _prefix_places(text: str) -> list[Any]:
+    """(prefix, place in the code set) for each code prefix of a code query."""
+    from cptcli.lookup import prefix_place
+    from cptcli.search import parse_code_query
+
+    parsed = parse_code_query(text)
+    if parsed is None or not parsed.prefixes:
+        return []
+    families = load_families()
+    places = [(p, prefix_place(families, p)) for p in parsed.prefixes]
+    return [(p, place) for p, place in places if place is not None]
 
 
 def _without_section_words(text: str, wanted: list[str]) -> str:
@@ -311,24 +331,70 @@ def read_codes(args: list[str], reference: Any) -> list[Any]:
     return refs
 
 
+def load_families() -> Any:
+    """The bundled code-family table; a broken file is a warning and an empty table."""
+    from cptcli.families import EMPTY
+    from cptcli.families import load_families as load
+    from cptcli.paths import bundled_compiled_dir, families_file
+
+    try:
+        return load(families_file(), bundled_compiled_dir())
+    except CptError as exc:
+        warn(f"code families not loaded: {exc}")
+        return EMPTY
+
+
 def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
-    from cptcli.lookup import lookup_codes
+    from cptcli.errors import NotFoundError
+    from cptcli.lookup import absent, lookup_codes
 
     reference = load_modifiers()
     refs = read_codes(codes, reference)
-    library, found, errors = lookup_codes(ENV.folders(), load_history(), refs)
+    library, answers = lookup_codes(ENV.folders(), load_history(), refs)
     report(library.problems)
+    found = [a for _, a in answers if not isinstance(a, CptError)]
+    errors = [a for _, a in answers if isinstance(a, CptError)]
+    # A valid code without a record is answered with its place in the code set.
+    missing = {}
+    families = None
+    for text, answer in answers:
+        if isinstance(answer, NotFoundError) and "could not be loaded" not in str(answer):
+            families = families or load_families()
+            gap = absent(library, families, text)
+            if gap is not None:
+                missing[text] = gap
     if json_:
-        items = [_with_modifiers(item.to_dict(sections), reference) for item in found]
-        if found or len(refs) > 1:
+        items = [
+            _with_modifiers(a.to_dict(sections), reference)
+            if not isinstance(a, CptError)
+            else (missing[t].to_dict() if t in missing else None)
+            for t, a in answers
+        ]
+        items = [i for i in items if i is not None]
+        if items:
             out_json(items[0] if len(refs) == 1 else items)
-    elif found:
-        _print_records(library, found, sections, reference)
+    else:
+        if found:
+            _print_records(library, found, sections, reference)
+        for gap in missing.values():
+            _print_absent(gap, first=not found and gap is next(iter(missing.values())))
     if errors:
         worst = max(e.exit_code for e in errors)
         for error in errors[:-1]:
             err(f"error: {error}")
         fail(str(errors[-1]), worst)
+
+
+def _print_absent(gap: Any, first: bool) -> None:
+    from cptcli import render
+
+    if ENV.terminal:
+        out_rich(*render.rich_blocks([render.absent_block(gap)], ENV.width))
+    else:
+        out(
+            ("" if first else "\n")
+            + render.plain_blocks([render.absent_block(gap)], ENV.width).rstrip("\n")
+        )
 
 
 def _with_modifiers(item: dict[str, Any], reference: Any) -> dict[str, Any]:
