@@ -83,6 +83,7 @@ def test_show_absent_code_names_its_family(invoke, small: Path) -> None:  # type
     assert result.exit_code == 1
     out = result.stdout
     assert out.startswith("27132  Not in the library\n")
+    assert "27132 falls in: Surgery > " in " ".join(out.split())
     assert "Pelvis and hip joint (codes 27000-27299)" in " ".join(out.split())
     assert "\n  27130  Total hip arthroplasty" in out
     assert "No procedure 27132 in the library" in result.stderr

@@ -75,7 +75,7 @@ def absent_block(gap: Any) -> Block:
     if names:
         where = " > ".join(map(clean, names))
         span = f" (codes {scope.low}-{scope.high})" if scope else ""
-        parts.append(Part("paragraph", f"{clean(gap.code)} belongs to: {where}{span}."))
+        parts.append(Part("paragraph", f"{clean(gap.code)} falls in: {where}{span}."))
     else:
         parts.append(Part("paragraph", f"{clean(gap.code)} is in no code family of the table."))
     if gap.nearby:

@@ -313,13 +313,22 @@ def load_modifiers() -> Any:
         return EMPTY
 
 
-def read_codes(args: list[str], reference: Any) -> list[Any]:
+def read_codes(args: list[str]) -> tuple[list[Any], Any]:
     """Codes as written on bills ("99214-25", "80053,85025", "CPT 80053", "811"), each a
-    CodeRef; an argument that is not made of codes is kept as text (and reported)."""
-    from cptcli.billed import parse_codes
+    CodeRef; an argument that is not made of codes is kept as text (and reported). Also
+    the modifier reference, loaded only when an argument is more than a plain code."""
+    from cptcli.billed import CodeRef, parse_codes
+    from cptcli.store import normalize_code
 
     refs: list[Any] = []
+    reference = None
     for arg in args:
+        plain = normalize_code(arg)
+        if plain is not None:
+            refs.append(CodeRef(plain, written=arg))
+            continue
+        if reference is None:
+            reference = load_modifiers()
         parsed = parse_codes(arg, reference.by_code if len(reference) else None)
         if parsed is None:
             refs.append(arg)
@@ -328,7 +337,7 @@ def read_codes(args: list[str], reference: Any) -> list[Any]:
             if ref.padded:
                 err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
         refs.extend(parsed)
-    return refs
+    return refs, reference
 
 
 def load_families() -> Any:
@@ -348,8 +357,7 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
     from cptcli.errors import NotFoundError
     from cptcli.lookup import absent, lookup_codes
 
-    reference = load_modifiers()
-    refs = read_codes(codes, reference)
+    refs, reference = read_codes(codes)
     library, answers = lookup_codes(ENV.folders(), load_history(), refs)
     report(library.problems)
     found = [a for _, a in answers if not isinstance(a, CptError)]
