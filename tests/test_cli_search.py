@@ -110,3 +110,11 @@ def test_section_prints_top_hit_sections(invoke) -> None:  # type: ignore[no-unt
     assert result.exit_code == 0
     assert "Risks and Complications" in result.stdout
     assert "\nSummary\n" not in result.stdout
+
+
+def test_json_with_sections_stays_one_document(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("search", "knee", "-n", "1", "--json", "-s", "risks")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)  # "Extra data" if text followed the JSON
+    assert doc["top"]["code"] == doc["results"][0]["code"]
+    assert "risks" in doc["top"] and "summary" not in doc["top"]

@@ -111,6 +111,8 @@ def search(
             document["history"] = [entry.to_dict(names) for entry, names in deleted]
         if places:
             document["family"] = [{"prefix": p, **place.to_dict()} for p, place in places]
+        if wanted and matches:
+            document["top"] = _top_sections(matches[0].code, wanted)
         if billed:
             document["billed"] = [
                 {
@@ -157,10 +159,19 @@ def search(
         fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
     if not any(m.confidence in ("exact", "strong") for m in matches):
         err(_no_strong_note(len(index)))
-    if wanted:
-        if not json_:
-            out("")
+    if wanted and not json_:
+        out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _top_sections(code: str, wanted: list[str]) -> Any:
+    """The asked-for sections of the top result, for --json (one document, no text)."""
+    from cptcli.store import Library
+
+    library = Library(ENV.folders())
+    record = library.find(code)
+    report(library.problems)
+    return record.to_dict(wanted) if record is not None else None
 
 
 def _prefix_places(text: str) -> list[Any]:
