@@ -255,3 +255,17 @@ def test_a_broken_history_file_is_a_warning_not_a_crash(invoke, monkeypatch, tmp
     result = invoke("show", "99214", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["code"] == "99214"
     assert "code history not loaded" in result.stderr
+
+
+def test_no_record_points_to_a_deleted_code(history: History) -> None:
+    """similar_codes and add_on_to name current codes only."""
+    from cptcli.store import load_record
+
+    deleted = {c for c, e in history.entries.items() if not e.current}
+    stale = []
+    for path in bundled_procedures_dir().glob("*.toml"):
+        record = load_record(path)
+        stale += [
+            (record.code, c) for c in (*record.similar_codes, *record.add_on_to) if c in deleted
+        ]
+    assert stale == []
