@@ -33,7 +33,12 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
     # Every bundled record is also precompiled (see compiled.py), none is left out.
     compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
     assert compiled == sorted(
-        ["history.json", "modifiers.json", *(name[: -len(".toml")] + ".json" for name in bundled)]
+        [
+            "families.json",
+            "history.json",
+            "modifiers.json",
+            *(name[: -len(".toml")] + ".json" for name in bundled),
+        ]
     )
 
     target = tmp_path / "site"
