@@ -623,8 +623,9 @@ def find(index: SearchableIndex, query: str, options: SearchOptions | None = Non
             for r, score, what in code_matches(index.codes, code_query)
             if (allowed is None or r in allowed) and score >= options.min_score
         ]
-        if found:
-            return Results(found[: options.limit], len(found), notes)
+        # A query made only of codes is answered by codes: "450" must not match
+        # "450 mL" in a summary.
+        return Results(found[: options.limit], len(found), notes)
     return _text_search(index, query, options, allowed)
 
 
