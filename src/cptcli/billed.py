@@ -25,20 +25,26 @@ class CodeRef(NamedTuple):
     padded: bool = False  # read from 3 or 4 digits by restoring leading zeros
 
 
-_LEAD = re.compile(
+_LEAD = (
     r"^\s*(?:(?:what\s+is|what's|whats|define|look\s*up|explain)\s+)?"
-    r"(?:(?:cpt|hcpcs|procedure|billing)(?:\s*code)?s?|codes?)?\s*[:#]?\s*",
-    re.IGNORECASE,
+    r"(?:(?:cpt|hcpcs|procedure|billing)(?:\s*code)?s?|codes?)?\s*[:#]?\s*"
 )
 _CODE = r"\d{4}[FTU]|\d{3,5}|[A-V]\d{4}"
 _MOD = r"[0-9A-Z]{2}"
-_ITEM = re.compile(
+_ITEM = (
     rf"#?(?P<code>{_CODE})(?![0-9A-WYZ]|X[A-Z])"
     rf"(?P<mods>(?:\s*-\s*{_MOD}(?![0-9A-WYZ]|X[A-Z])|\s+(?!X\d)(?:MOD(?:IFIER)?\s+)?{_MOD}(?![0-9A-Z]))*)"
     r"(?:\s*[X\u00d7*]\s*(?P<units>\d{1,3})(?:\s*UNITS?)?|\s+(?P<units2>\d{1,3})\s*UNITS?)?"
 )
-_SEP = re.compile(r"\s*[,;/]\s*|\s+(?:AND\s+)?|\s*&\s*")
-_MOD_SPLIT = re.compile(r"[\s-]+")
+_SEP = r"\s*[,;/]\s*|\s+(?:AND\s+)?|\s*&\s*"
+_PATTERNS: list[re.Pattern[str]] = []  # compiled on first use: start-up matters
+
+
+def _patterns() -> list[re.Pattern[str]]:
+    """(lead words, one code as written, separator), compiled once."""
+    if not _PATTERNS:
+        _PATTERNS.extend([re.compile(_LEAD, re.IGNORECASE), re.compile(_ITEM), re.compile(_SEP)])
+    return _PATTERNS
 
 
 def parse_codes(text: str, modifiers: Container[str] | None = None) -> list[CodeRef] | None:
@@ -49,21 +55,22 @@ def parse_codes(text: str, modifiers: Container[str] | None = None) -> list[Code
     ``99214 25`` reads as modifier 25 while other text stays text). Codes of three or four
     digits get their leading zeros back (``811`` -> 00811, ``padded``).
     """
-    body = _LEAD.sub("", text.strip(), count=1).rstrip(" ?.!").upper().replace("\u00d7", "X")
+    lead, item, separator = _patterns()
+    body = lead.sub("", text.strip(), count=1).rstrip(" ?.!").upper().replace("\u00d7", "X")
     if not body:
         return None
     refs: list[CodeRef] = []
     pos = 0
     while pos < len(body):
         if refs:
-            sep = _SEP.match(body, pos)
+            sep = separator.match(body, pos)
             if sep is None or sep.end() == pos:
                 return None
             pos = sep.end()
-        found = _ITEM.match(body, pos)
+        found = item.match(body, pos)
         if found is None:
             return None
-        mods = tuple(m for m in _MOD_SPLIT.split(found.group("mods")) if m and m != "MOD")
+        mods = tuple(m for m in re.split(r"[\s-]+", found.group("mods")) if m and m != "MOD")
         mods = tuple(m for m in mods if m != "MODIFIER")
         if modifiers is not None and any(
             m not in modifiers for m in _spaced_modifiers(found.group("mods"))

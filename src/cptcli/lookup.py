@@ -8,16 +8,18 @@ a typed error. It never prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cptcli.billed import CodeRef
 from cptcli.codeset import CODE_SET
 from cptcli.errors import CptError, NotFoundError
-from cptcli.families import Families, Place
 from cptcli.history import History, HistoryEntry
 from cptcli.models import Match, Procedure
 from cptcli.paths import DataFolder
 from cptcli.store import Library, normalize_code, system_for
+
+if TYPE_CHECKING:  # imported where used: a plain `cpt show` needs neither
+    from cptcli.billed import CodeRef
+    from cptcli.families import Families, Place
 
 
 class Found(NamedTuple):
@@ -124,6 +126,8 @@ def lookup_codes(
     """Every code answered in order, each with the text asked for; the library is
     returned for its problems. A code given as a :class:`CodeRef` with modifiers, units or
     restored zeros is answered with it (``Found.billed``)."""
+    from cptcli.billed import CodeRef
+
     library = Library(folders)
     answers: list[tuple[str, Found | CptError]] = []
     for item in codes:
@@ -179,6 +183,8 @@ def replacement_matches(index: Any, entries: Sequence[HistoryEntry]) -> list[Mat
 def prefix_place(families: Families, prefix: str) -> Place | None:
     """Where the codes starting with a prefix sit (``cpt search 121``): the narrowest
     ranges holding both the first and the last code the prefix can stand for."""
+    from cptcli.families import Place
+
     if not prefix or len(prefix) >= 5:
         return None
     low, high = prefix.ljust(5, "0"), prefix.ljust(5, "9")
