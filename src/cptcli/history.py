@@ -150,28 +150,16 @@ def history_from_data(data: dict[str, Any]) -> History:
 
 
 def parse_history(raw: bytes, path: Path) -> dict[str, Any]:
-    """The history file's bytes decoded, parsed and validated (RecordError on the first
-    problem)."""
-    from cptcli.errors import RecordError
-    from cptcli.store import decode_text, parse_toml
+    """The file's bytes decoded, parsed and checked (RecordError on the first problem)."""
+    from cptcli.tables import parse_table
 
-    data = parse_toml(decode_text(raw, str(path)), str(path))
-    problems = history_problems(data)
-    if problems:
-        raise RecordError(str(path), None, problems[0])
-    return data
+    return parse_table(raw, path, history_problems)
 
 
 def load_history(path: Path, compiled: Path | None = None) -> History:
-    """The code history, from its precompiled copy when one matches the file. A missing
-    file is an empty history; a broken one raises RecordError."""
-    from cptcli.compiled import compiled_record
-    from cptcli.store import read_bytes
+    """The table, from its precompiled copy when one matches the file. A missing file
+    is an empty table; a broken one raises RecordError."""
+    from cptcli.tables import load_table
 
-    if not path.is_file():
-        return EMPTY
-    raw = read_bytes(path)
-    data = compiled_record(compiled, path.stem, raw)
-    if data is None:
-        data = parse_history(raw, path)
-    return history_from_data(data)
+    data = load_table(path, compiled, history_problems)
+    return EMPTY if data is None else history_from_data(data)

@@ -131,29 +131,19 @@ def modifiers_from_data(data: dict[str, Any]) -> Modifiers:
 
 
 def parse_modifiers(raw: bytes, path: Path) -> dict[str, Any]:
-    from cptcli.errors import RecordError
-    from cptcli.store import decode_text, parse_toml
+    """The file's bytes decoded, parsed and checked (RecordError on the first problem)."""
+    from cptcli.tables import parse_table
 
-    data = parse_toml(decode_text(raw, str(path)), str(path))
-    problems = modifier_problems(data)
-    if problems:
-        raise RecordError(str(path), None, problems[0])
-    return data
+    return parse_table(raw, path, modifier_problems)
 
 
 def load_modifiers(path: Path, compiled: Path | None = None) -> Modifiers:
-    """The modifier reference, from its precompiled copy when one matches the file. A
-    missing file is an empty reference; a broken one raises RecordError."""
-    from cptcli.compiled import compiled_record
-    from cptcli.store import read_bytes
+    """The table, from its precompiled copy when one matches the file. A missing file
+    is an empty table; a broken one raises RecordError."""
+    from cptcli.tables import load_table
 
-    if not path.is_file():
-        return EMPTY
-    raw = read_bytes(path)
-    data = compiled_record(compiled, path.stem, raw)
-    if data is None:
-        data = parse_modifiers(raw, path)
-    return modifiers_from_data(data)
+    data = load_table(path, compiled, modifier_problems)
+    return EMPTY if data is None else modifiers_from_data(data)
 
 
 MODIFIER_WORDS = frozenset({"modifier", "modifiers", "mod", "mods"})

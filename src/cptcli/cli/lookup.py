@@ -298,30 +298,33 @@ def show(
     _show(codes, resolve_sections(section), json_)
 
 
-def load_history() -> Any:
-    """The bundled code history; a broken file is a warning and an empty history."""
-    from cptcli.history import EMPTY
-    from cptcli.history import load_history as load
-    from cptcli.paths import bundled_compiled_dir, history_file
+def _bundled_table(module: str, what: str) -> Any:
+    """A bundled reference table (history, modifiers or families); a broken file is a
+    warning and an empty table, never a failed command."""
+    import importlib
 
+    from cptcli import paths
+
+    table = importlib.import_module(f"cptcli.{module}")
     try:
-        return load(history_file(), bundled_compiled_dir())
+        return getattr(table, f"load_{module}")(
+            getattr(paths, f"{module}_file")(), paths.bundled_compiled_dir()
+        )
     except CptError as exc:
-        warn(f"code history not loaded: {exc}")
-        return EMPTY
+        warn(f"{what} not loaded: {exc}")
+        return table.EMPTY
+
+
+def load_history() -> Any:
+    return _bundled_table("history", "code history")
 
 
 def load_modifiers() -> Any:
-    """The bundled modifier reference; a broken file is a warning and an empty one."""
-    from cptcli.modifiers import EMPTY
-    from cptcli.modifiers import load_modifiers as load
-    from cptcli.paths import bundled_compiled_dir, modifiers_file
+    return _bundled_table("modifiers", "modifier reference")
 
-    try:
-        return load(modifiers_file(), bundled_compiled_dir())
-    except CptError as exc:
-        warn(f"modifier reference not loaded: {exc}")
-        return EMPTY
+
+def load_families() -> Any:
+    return _bundled_table("families", "code families")
 
 
 def read_codes(args: list[str]) -> tuple[list[Any], Any]:
@@ -349,19 +352,6 @@ def read_codes(args: list[str]) -> tuple[list[Any], Any]:
                 err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
         refs.extend(parsed)
     return refs, reference
-
-
-def load_families() -> Any:
-    """The bundled code-family table; a broken file is a warning and an empty table."""
-    from cptcli.families import EMPTY
-    from cptcli.families import load_families as load
-    from cptcli.paths import bundled_compiled_dir, families_file
-
-    try:
-        return load(families_file(), bundled_compiled_dir())
-    except CptError as exc:
-        warn(f"code families not loaded: {exc}")
-        return EMPTY
 
 
 def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
