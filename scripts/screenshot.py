@@ -1,6 +1,7 @@
 """Render the README screenshots (SVG) from the bundled library with rich's exporter.
 
-python scripts/screenshot.py        # writes docs/cpt-show-93590.svg, docs/cpt-search.svg
+python scripts/screenshot.py        # writes docs/cpt-show-93590.svg, docs/cpt-search.svg,
+                                    # docs/cpt-show-99214-25.svg
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ def main() -> int:
     )
     console.print(render.rich_matches(search(index, "paravalvlar leek"), "paravalvlar leek"))
     console.save_svg(str(DOCS / "cpt-search.svg"), title="cpt search paravalvlar leek")
+
+    # A code as written on a claim: the record, then the modifier explained.
+    from cptcli.billed import parse_codes
+    from cptcli.modifiers import load_modifiers
+    from cptcli.paths import modifiers_file
+
+    reference = load_modifiers(modifiers_file())
+    [ref] = parse_codes("99214-25", reference.by_code) or []
+    visit = library.get(ref.code)
+    blocks = render.layout(visit, ["summary"]) + render.billed_blocks(visit, ref, reference)
+    console = Console(
+        record=True, width=100, force_terminal=True, color_system="truecolor", file=io.StringIO()
+    )
+    for item in render.rich_procedure(visit, blocks, width=100):
+        console.print(item)
+    console.save_svg(str(DOCS / "cpt-show-99214-25.svg"), title="cpt show 99214-25 -s summary")
     return 0
 
 
