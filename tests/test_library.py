@@ -116,3 +116,41 @@ def test_sibling_codes_say_what_separates_them(records) -> None:  # type: ignore
     assert "additional" in text("93591") or "another" in text("93591")
     assert "assay" in text("85230") or "test" in text("85230")
     assert "replacement therapy" not in text("85230")
+
+
+def test_every_wanted_code_is_a_record_or_a_history_entry(records) -> None:  # type: ignore[no-untyped-def]
+    """codes_wanted.csv (public most-used lists): active codes are records, deleted ones
+    history entries. The three COVID-19 antibody infusion codes marked unsure are left
+    out: no 2026 source lists them and the products lost their authorization in 2022."""
+    with (DATA / "codes_wanted.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    have = {r.code for r in records}
+    history = load_history(history_file())
+    left_out = {"M0243", "M0244", "M0245"}
+    missing = [
+        r["code"]
+        for r in rows
+        if r["status"] == "active" and r["code"] not in have and r["code"] not in left_out
+    ]
+    assert missing == []
+    deleted = [r["code"] for r in rows if r["status"] == "deleted"]
+    assert [c for c in deleted if c not in history.entries] == []
+    assert {r["code"] for r in rows if r["status"] == "unsure"} == left_out
+
+
+def test_the_library_is_large_and_cross_linked(records) -> None:  # type: ignore[no-untyped-def]
+    have = {r.code for r in records}
+    references = [c for r in records for c in r.similar_codes]
+    resolved = sum(1 for c in references if c in have)
+    assert len(records) >= 1700
+    assert resolved / len(references) >= 0.80
+
+
+def test_hcpcs_records_are_consistent(records) -> None:  # type: ignore[no-untyped-def]
+    wrong = [
+        r.code
+        for r in records
+        if (r.code[0].isalpha()) != (r.system == "HCPCS")
+        or (r.system == "HCPCS") != r.category.startswith("HCPCS / ")
+    ]
+    assert wrong == []
