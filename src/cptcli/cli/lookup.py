@@ -176,12 +176,13 @@ def _top_sections(code: str, wanted: list[str]) -> Any:
 
 def _prefix_places(text: str) -> list[Any]:
     """(prefix, place in the code set) for each code prefix of a code query."""
-    from cptcli.lookup import prefix_place
     from cptcli.search import parse_code_query
 
     parsed = parse_code_query(text)
     if parsed is None or not parsed.prefixes:
         return []
+    from cptcli.lookup import prefix_place
+
     families = load_families()
     places = [(p, prefix_place(families, p)) for p in parsed.prefixes]
     return [(p, place) for p, place in places if place is not None]
