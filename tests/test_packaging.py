@@ -30,6 +30,7 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
     assert shipped == bundled and len(shipped) >= 2
     assert "cptcli/data/vocabulary.toml" in names
     assert "cptcli/cli/base.py" in names
+    assert "cptcli/py.typed" in names
     # Every bundled record is also precompiled (see compiled.py), none is left out.
     compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
     assert compiled == sorted(
