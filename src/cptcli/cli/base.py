@@ -259,7 +259,9 @@ def build_app(only: Optional[str] = None) -> typer.Typer:
     new.callback()(main_options)
     for module in sorted({COMMAND_MODULES[only]} if only else set(COMMAND_MODULES.values())):
         importlib.import_module(f"cptcli.cli.{module}")
-    for name, func, settings in _COMMANDS:
+    # In the order of COMMAND_MODULES (the order `cpt --help` lists them).
+    order = list(COMMAND_MODULES)
+    for name, func, settings in sorted(_COMMANDS, key=lambda c: order.index(c[0])):
         if only is None or name == only:
             new.command(name, **settings)(func)
     return new
