@@ -149,13 +149,18 @@ _CONTROL: list[re.Pattern[str]] = []  # compiled on first use: start-up matters
 
 
 def clean(text: str) -> str:
-    """Text safe for a terminal: control characters (ESC included) removed, tabs as spaces.
+    """Text safe for a terminal: control characters (ESC included), bidi controls and
+    invisible characters (zero-width, word joiner, soft hyphen, byte-order mark, line and
+    paragraph separators) removed, tabs as spaces.
 
     Newlines are kept; callers that need one line collapse white space themselves.
     """
     if not _CONTROL:
         _CONTROL.append(
-            re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+            re.compile(
+                r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e"
+                r"\u2060-\u2064\u2066-\u2069\ufeff]"
+            )
         )
     return _CONTROL[0].sub("", text.replace("\t", " "))
 

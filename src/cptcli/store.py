@@ -372,10 +372,15 @@ class Library:
         """Files that could hold ``code``, highest precedence first, each with the
         folder of its precompiled copies (the bundled library's; None elsewhere)."""
         found = []
+        # A record may be stored as j7189.toml: its name need only match the code's
+        # letters in any case (see validate_data).
+        names = dict.fromkeys((f"{code}.toml", f"{code.lower()}.toml"))
         for folder in reversed(self.folders):
-            path = folder.path / f"{code}.toml"
-            if path.is_file():
-                found.append((path, self._compiled if folder.origin == "bundled" else None))
+            for name in names:
+                path = folder.path / name
+                if path.is_file():
+                    found.append((path, self._compiled if folder.origin == "bundled" else None))
+                    break
         return found
 
     def get(self, code_text: str) -> Procedure:

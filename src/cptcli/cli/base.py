@@ -65,7 +65,8 @@ class Environment:
     @property
     def width(self) -> int:
         try:
-            return max(40, int(os.environ.get("COLUMNS", "")))
+            # A huge COLUMNS would make every line take minutes to lay out.
+            return min(1000, max(40, int(os.environ.get("COLUMNS", ""))))
         except ValueError:
             import shutil
 

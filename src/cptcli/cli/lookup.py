@@ -27,6 +27,8 @@ from cptcli.cli.base import (
 )
 from cptcli.errors import CptError
 
+MAX_QUERY = 500  # characters: longer text is not a search query
+
 
 @command()
 def search(
@@ -64,6 +66,13 @@ def search(
     text = " ".join(query).strip()
     if not text:
         raise typer.BadParameter("give words or a code to search for", param_hint="QUERY")
+    if len(text) > MAX_QUERY:
+        raise typer.BadParameter(
+            f"the query is {len(text)} characters long; give at most {MAX_QUERY}",
+            param_hint="QUERY",
+        )
+    if min_score != min_score:  # NaN compares unequal to itself
+        raise typer.BadParameter("give a number from 0 to 100", param_hint="--min-score")
     if field_ not in FIELD_CHOICES:
         raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
     wanted = resolve_sections(section)
