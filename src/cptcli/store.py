@@ -367,6 +367,7 @@ class Library:
         self.folders = folders
         self.problems: list[Problem] = []
         self._compiled = bundled_compiled_dir()
+        self._codes: list[str] | None = None
 
     def candidates(self, code: str) -> list[tuple[Path, Path | None]]:
         """Files that could hold ``code``, highest precedence first, each with the
@@ -432,14 +433,17 @@ class Library:
             return None
 
     def codes(self) -> list[str]:
-        """Every code that has a file in some folder, sorted."""
+        """Every code that has a file in some folder, sorted (listed once per Library)."""
+        if self._codes is not None:
+            return self._codes
         seen = set()
         for folder in self.folders:
             for entry in record_files(folder.path):
                 stem = entry.name[:-5].upper()
                 if is_code(stem):
                     seen.add(stem)
-        return sorted(seen)
+        self._codes = sorted(seen)
+        return self._codes
 
     def closest_codes(self, code: str, limit: int = 3) -> list[str]:
         return closest_codes(code, self.codes(), limit)

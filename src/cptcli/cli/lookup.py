@@ -25,7 +25,7 @@ from cptcli.cli.base import (
     section_option,
     warn,
 )
-from cptcli.errors import CptError
+from cptcli.errors import CptError, ExitCode
 
 MAX_QUERY = 500  # characters: longer text is not a search query
 
@@ -296,16 +296,51 @@ def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> lis
 def show(
     codes: Annotated[
         list[str],
-        typer.Argument(metavar="CODE...", help="One or more codes.", autocompletion=complete_code),
+        typer.Argument(
+            metavar="CODE...",
+            help="One or more codes; - reads one code per line from standard input.",
+            autocompletion=complete_code,
+        ),
     ],
     section: Annotated[
         Optional[list[str]],
         section_option("Only these sections (repeatable): a key, title, alias or prefix."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text, json (as --json) or jsonl (one JSON document per line).",
+        ),
+    ] = "text",
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
-    _show(codes, resolve_sections(section), json_)
+    if format_ not in ("text", "json", "jsonl"):
+        raise typer.BadParameter("choose one of: text, json, jsonl", param_hint="--format")
+    lines: dict[str, int] = {}
+    if "-" in codes:
+        codes, lines = _stdin_codes(codes)
+    _show(codes, resolve_sections(section), "json" if json_ else format_, lines)
+
+
+def _stdin_codes(args: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The arguments with - replaced by the codes read from standard input, one per
+    line (blank lines and # comments skipped), and the line each code was read from."""
+    import sys
+
+    out: list[str] = []
+    lines: dict[str, int] = {}
+    for arg in args:
+        if arg != "-":
+            out.append(arg)
+            continue
+        for number, line in enumerate(sys.stdin, 1):
+            text = line.split("#", 1)[0].strip()
+            if text:
+                out.append(text)
+                lines.setdefault(text, number)
+    return out, lines
 
 
 def _bundled_table(module: str, what: str) -> Any:
@@ -364,7 +399,17 @@ def read_codes(args: list[str]) -> tuple[list[Any], Any]:
     return refs, reference
 
 
-def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
+def _show(
+    codes: list[str],
+    sections: Optional[list[str]],
+    json_: Any,
+    lines: Optional[dict[str, int]] = None,
+) -> None:
+    """Print the answers for codes; ``json_`` is False/"text", True/"json" or "jsonl";
+    ``lines`` gives the input line of codes read from standard input (a bad line is
+    reported with its number and does not stop the rest)."""
+    mode = {False: "text", True: "json"}.get(json_, json_)
+    lines = lines or {}
     from cptcli.errors import NotFoundError
     from cptcli.lookup import absent, lookup_codes
 
@@ -382,7 +427,17 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
             gap = absent(library, families, text)
             if gap is not None:
                 missing[text] = gap
-    if json_:
+    if mode == "jsonl":
+        import json
+
+        documents = [
+            _with_modifiers(a.to_dict(sections), reference)
+            if not isinstance(a, CptError)
+            else (missing[t].to_dict() if t in missing else {"input": t, "error": str(a)})
+            for t, a in answers
+        ]
+        out("\n".join(json.dumps(item, ensure_ascii=False) for item in documents))
+    elif mode == "json":
         items = [
             _with_modifiers(a.to_dict(sections), reference)
             if not isinstance(a, CptError)
@@ -399,9 +454,16 @@ def _show(codes: list[str], sections: Optional[list[str]], json_: bool) -> None:
             _print_absent(gap, first=not found and gap is next(iter(missing.values())))
     if errors:
         worst = max(e.exit_code for e in errors)
-        for error in errors[:-1]:
-            err(f"error: {error}")
-        fail(str(errors[-1]), worst)
+        if lines:  # batch input: bad lines are problems of the data, not usage errors
+            worst = min(worst, ExitCode.NOT_FOUND)
+        messages = [
+            (f"line {lines[t]}: {a}" if t in lines else str(a))
+            for t, a in answers
+            if isinstance(a, CptError)
+        ]
+        for message in messages[:-1]:
+            err(f"error: {message}")
+        fail(messages[-1], worst)
 
 
 def _print_absent(gap: Any, first: bool) -> None:
