@@ -141,8 +141,10 @@ def test_search_comma_list(invoke) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_search_explains_the_modifier(invoke) -> None:  # type: ignore[no-untyped-def]
-    result = invoke("search", "45385-PT")
+    result = invoke("search", "45385-PT", "--format", "table")
     assert "Modifier PT: " in result.stdout
+    piped = invoke("search", "45385-PT")  # tab-separated rows: the note goes to stderr
+    assert piped.stdout.startswith("1\t45385\t") and "modifier PT: " in piped.stderr
     doc = json.loads(invoke("search", "45385-PT", "--json").stdout)
     assert doc["billed"][0]["modifiers"][0]["code"] == "PT"
 

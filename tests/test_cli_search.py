@@ -118,3 +118,35 @@ def test_json_with_sections_stays_one_document(invoke) -> None:  # type: ignore[
     doc = json.loads(result.stdout)  # "Extra data" if text followed the JSON
     assert doc["top"]["code"] == doc["results"][0]["code"]
     assert "risks" in doc["top"] and "summary" not in doc["top"]
+
+
+def test_piped_output_is_tab_separated_rows(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("search", "knee", "replacement", "-n", "3")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert len(rows) == 3 and all(len(r) == 7 for r in rows)
+    assert rows[0][:2] == ["1", "27447"] and rows[0][3] == "exact"
+    assert not any(cell != cell.strip() for r in rows for cell in r)  # no padding
+    header = invoke("search", "knee", "-n", "1", "--header").stdout.splitlines()[0]
+    assert header == "rank\tcode\tscore\tconfidence\tname\tcategory\tmatched"
+
+
+def test_csv_and_markdown_formats(invoke) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    text = invoke("search", "knee", "replacement", "-n", "2", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["rank", "code"] and rows[1][1] == "27447" and len(rows) == 3
+    md = invoke("search", "knee", "replacement", "-n", "2", "--format", "markdown").stdout
+    assert md.splitlines()[1].startswith("|---|") and "| 27447 |" in md
+
+
+def test_list_cut_gives_names(invoke) -> None:  # type: ignore[no-untyped-def]
+    lines = invoke("list").stdout.splitlines()
+    assert all(len(line.split("\t")) == 3 for line in lines)
+    names = [line.split("\t")[1] for line in lines]
+    assert "Clotting factor VII (proconvertin) activity assay" in names
+
+
+def test_unknown_format_is_a_usage_error(invoke) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("search", "knee", "--format", "yaml").exit_code == 2

@@ -108,15 +108,17 @@ def test_show_mixed_found_and_absent_json(invoke, small: Path) -> None:  # type:
 
 
 def test_search_prefix_names_its_family(invoke, small: Path) -> None:  # type: ignore[no-untyped-def]
-    result = invoke("search", "270")
+    result = invoke("search", "270", "--format", "table")
     assert result.stdout.splitlines()[0].startswith("270: Surgery > ")
+    piped = invoke("search", "270")  # rows on stdout, the family on stderr
+    assert piped.stdout.startswith("1\t27") and "270: Surgery > " in piped.stderr
     doc = json.loads(invoke("search", "270", "--json").stdout)
     assert doc["family"][0]["prefix"] == "270"
     assert doc["family"][0]["family"]["name"] == "Pelvis and hip joint"
 
 
 def test_prefix_with_no_codes_still_names_its_place(invoke, small: Path) -> None:  # type: ignore[no-untyped-def]
-    result = invoke("search", "121")
+    result = invoke("search", "121", "--format", "table")
     assert result.exit_code == 1
     assert result.stdout.startswith("121: Surgery > Skin, nails and breast")
     assert "no code starting with 121" in result.stderr

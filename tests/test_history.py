@@ -109,17 +109,20 @@ def test_show_mixes_records_and_history(invoke) -> None:  # type: ignore[no-unty
 
 
 def test_search_deleted_code_shows_history_and_replacements(invoke, history: History) -> None:  # type: ignore[no-untyped-def]
-    result = invoke("search", "55700")
+    result = invoke("search", "55700", "--format", "table")
     assert result.exit_code == 0
     assert "55700 was deleted in CPT 2026" in result.stdout
+    assert "55700 was deleted in CPT 2026" in invoke("search", "55700").stderr  # piped
     # 99201's replacement (99202) has a record: it is listed as a result.
     doc = json.loads(invoke("search", "99201", "--json").stdout)
     assert [h["code"] for h in doc["history"]] == ["99201"]
     found = [r["code"] for r in doc["results"]]
     assert found == list(history.entries["99201"].replaced_by) == ["99202"]
     assert all(r["matched_field"] == "history" for r in doc["results"])
-    plain = invoke("search", "99201").stdout
+    plain = invoke("search", "99201", "--format", "table").stdout
     assert "99201 was deleted in CPT 2021" in plain and "\n1  99202  100  " in plain
+    piped = invoke("search", "99201")
+    assert piped.stdout.startswith("1\t99202\t100\t") and "was deleted" in piped.stderr
 
 
 def test_search_for_words_carries_no_history(invoke) -> None:  # type: ignore[no-untyped-def]

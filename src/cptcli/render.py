@@ -274,6 +274,25 @@ def _plain_part(part: Part, width: int, indent: str = "") -> str:
     return f"  {part.text}  {part.detail or NOT_IN_LIBRARY}"
 
 
+MATCH_COLUMNS = ("rank", "code", "score", "confidence", "name", "category", "matched")
+
+
+def match_rows(matches: Sequence[Match]) -> list[tuple[str, ...]]:
+    """Search results as rows of MATCH_COLUMNS (for tsv, csv and markdown)."""
+    return [
+        (
+            str(rank),
+            m.code,
+            f"{m.score:.0f}",
+            m.confidence,
+            m.name,
+            m.category,
+            f"{m.matched_field}: {m.matched_text}",
+        )
+        for rank, m in enumerate(matches, 1)
+    ]
+
+
 def plain_matches(matches: Sequence[Match]) -> str:
     rows = [
         (

@@ -190,6 +190,46 @@ def section_option(help_text: str) -> Any:
     return typer.Option("--section", "-s", help=help_text, autocompletion=complete_section)
 
 
+def format_option() -> Any:
+    """The ``--format`` option of the tabular commands (search, list, modifier)."""
+    return typer.Option(
+        "--format",
+        help="table (default on a terminal), tsv (default when piped), csv, json, markdown.",
+    )
+
+
+def header_option() -> Any:
+    return typer.Option("--header", help="Start tsv output with a line of column names.")
+
+
+def output_format(fmt: Optional[str], json_: bool) -> str:
+    """The format asked for: --json wins, else --format, else table on a terminal and
+    tab-separated text when piped."""
+    from cptcli.formats import TABULAR
+
+    if json_:
+        return "json"
+    if fmt is None:
+        return "table" if ENV.terminal else "tsv"
+    if fmt not in TABULAR:
+        raise typer.BadParameter(f"choose one of: {', '.join(TABULAR)}", param_hint="--format")
+    return fmt
+
+
+def out_rows(fmt: str, title: str, headers: Any, rows: Any, header: bool = False) -> None:
+    """Rows as a table (rich on a terminal, aligned text elsewhere) or as tsv/csv/markdown."""
+    from cptcli import render
+
+    if fmt == "table" and ENV.terminal:
+        out_rich(render.rich_table(title, tuple(h.capitalize() for h in headers), rows))
+    elif fmt == "table":
+        out(render.plain_table(rows))
+    else:
+        from cptcli.formats import tabular
+
+        out(tabular(fmt, headers, rows, header))
+
+
 def complete_field(incomplete: str) -> list[str]:
     from cptcli.search import FIELD_CHOICES
 

@@ -10,7 +10,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from cptcli.cli.base import ENV, command, err, fail, load_index, out, out_json, out_rich
+from cptcli.cli.base import (
+    ENV,
+    command,
+    err,
+    fail,
+    format_option,
+    header_option,
+    load_index,
+    out,
+    out_json,
+    out_rows,
+    output_format,
+)
 from cptcli.errors import ExitCode
 
 
@@ -20,10 +32,13 @@ def list_(
         Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    format_: Annotated[Optional[str], format_option()] = None,
+    header: Annotated[bool, header_option()] = False,
 ) -> None:
     """List every code in the library with its name and category."""
     from cptcli.search import fold
 
+    fmt = output_format(format_, json_)
     index = load_index()
     rows = [
         (code, name, cat, system, source)
@@ -32,20 +47,12 @@ def list_(
         )
         if not category or fold(category) in fold(cat)
     ]
-    if json_:
+    if fmt == "json":
         keys = ("code", "name", "category", "system", "source")
         out_json([dict(zip(keys, row)) for row in rows])
     elif rows:
-        from cptcli import render
-
-        if ENV.terminal:
-            out_rich(
-                render.rich_table(
-                    f"{len(rows)} procedures", ("Code", "Name", "Category"), [r[:3] for r in rows]
-                )
-            )
-        else:
-            out(render.plain_table([r[:3] for r in rows]))
+        headers = ("code", "name", "category")
+        out_rows(fmt, f"{len(rows)} procedures", headers, [r[:3] for r in rows], header)
     if not rows:
         fail(
             f"No procedures in a category containing {category!r}."

@@ -16,10 +16,13 @@ from cptcli.cli.base import (
     current_index,
     err,
     fail,
+    format_option,
+    header_option,
     open_index,
     out,
     out_json,
     out_rich,
+    output_format,
     report,
     resolve_sections,
     section_option,
@@ -59,6 +62,8 @@ def search(
         bool, typer.Option("--all", help="Print every match, not just --limit.")
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    format_: Annotated[Optional[str], format_option()] = None,
+    header: Annotated[bool, header_option()] = False,
 ) -> None:
     """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
     from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
@@ -76,6 +81,9 @@ def search(
     if field_ not in FIELD_CHOICES:
         raise typer.BadParameter(f"choose one of: {', '.join(FIELD_CHOICES)}", param_hint="--field")
     wanted = resolve_sections(section)
+    # With --section the output is a report, not rows: it keeps the table layout.
+    fmt = output_format(format_ or ("table" if wanted and not json_ else None), json_)
+    json_ = fmt == "json"
     options = SearchOptions(10**9 if all_ else limit, FIELD_CHOICES[field_], category, min_score)
     from cptcli.modifiers import asks_for_modifiers
 
@@ -136,6 +144,22 @@ def search(
                 for ref in billed
             ]
         out_json(document)
+    elif fmt != "table":
+        from cptcli import render
+        from cptcli.formats import tabular
+
+        # Only the rows go to stdout, so that cut, awk and spreadsheets see one record a
+        # line; what the query was read as goes to stderr.
+        for prefix, place in places:
+            err(render.family_line(prefix, place))
+        for entry, names in deleted:
+            err(render.plain_history(entry, names, ENV.width, notice=False))
+        for modifier in explained:
+            err(f"modifier {modifier.code}: {modifier.name}. See `cpt modifier {modifier.code}`.")
+        if matches:
+            out(tabular(fmt, render.MATCH_COLUMNS, render.match_rows(matches), header))
+        if len(matches) < total:
+            err(render.shown_of(len(matches), total))
     elif matches or deleted or places:
         from cptcli import render
 
@@ -168,7 +192,7 @@ def search(
         fail(f"No procedure matches {text!r}. Try fewer or other words, or a lower --min-score.")
     if not any(m.confidence in ("exact", "strong") for m in matches):
         err(_no_strong_note(len(index)))
-    if wanted and not json_:
+    if wanted and fmt == "table":
         out("")
         _show([matches[0].code], wanted, json_=False)
 

@@ -8,7 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from cptcli.cli.base import ENV, command, fail, out, out_json, out_rich
+from cptcli.cli.base import (
+    ENV,
+    command,
+    fail,
+    format_option,
+    header_option,
+    out,
+    out_json,
+    out_rich,
+    out_rows,
+    output_format,
+)
 
 
 @command()
@@ -35,6 +46,8 @@ def modifier(
         typer.Argument(metavar="[MODIFIER]", help="A modifier such as 25, 59, RT or JW."),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    format_: Annotated[Optional[str], format_option()] = None,
+    header: Annotated[bool, header_option()] = False,
 ) -> None:
     """Explain a CPT or HCPCS modifier, or list them all. Example: cpt modifier 25"""
     from cptcli import render
@@ -43,18 +56,12 @@ def modifier(
     reference = load_modifiers()
     if code is None:
         every = reference.all()
-        if json_:
+        fmt = output_format(format_, json_)
+        if fmt == "json":
             out_json([m.to_dict() for m in every])
-        elif ENV.terminal:
-            out_rich(
-                render.rich_table(
-                    f"{len(every)} modifiers",
-                    ("Modifier", "System", "Name", "Group"),
-                    render.modifier_rows(every),
-                )
-            )
         else:
-            out(render.plain_table(render.modifier_rows(every)))
+            headers = ("modifier", "system", "name", "group")
+            out_rows(fmt, f"{len(every)} modifiers", headers, render.modifier_rows(every), header)
         if not every:
             fail("The modifier reference is empty.")
         return
