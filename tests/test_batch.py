@@ -54,3 +54,27 @@ def test_batch_through_the_installed_command(installed_cpt: list[str]) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 900 and json.loads(lines[-1])["code"] == "J1100"
+
+
+def test_search_stdin_jsonl(invoke) -> None:  # type: ignore[no-untyped-def]
+    queries = "knee replacement\n# note\n\nCPT 80053\nqwxzvplorkh\n"
+    result = invoke("search", "--stdin", "-n", "2", input=queries)
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["line"], d["query"]) for d in docs] == [
+        (1, "knee replacement"),
+        (4, "CPT 80053"),
+        (5, "qwxzvplorkh"),
+    ]
+    assert docs[0]["results"][0]["code"] == "27447" and docs[1]["results"][0]["code"] == "80053"
+    assert docs[2]["results"] == []
+    assert "line 5: no procedure matches" in result.stderr and result.exit_code == 1
+
+
+def test_search_stdin_rows_carry_the_query(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("search", "--stdin", "-n", "1", "--format", "tsv", input="factor VII\n")
+    assert result.stdout.split("\t")[:3] == ["factor VII", "1", "85230"]
+
+
+def test_search_needs_a_query_or_stdin(invoke) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("search").exit_code == 2
+    assert invoke("search", "knee", "--stdin", input="x\n").exit_code == 2

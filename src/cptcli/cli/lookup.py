@@ -18,6 +18,7 @@ from cptcli.cli.base import (
     fail,
     format_option,
     header_option,
+    load_index,
     open_index,
     out,
     out_json,
@@ -36,9 +37,9 @@ MAX_QUERY = 500  # characters: longer text is not a search query
 @command()
 def search(
     query: Annotated[
-        list[str],
+        Optional[list[str]],
         typer.Argument(metavar="QUERY...", help="Words, a code, a code prefix or a range."),
-    ],
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
     field_: Annotated[
         str,
@@ -64,11 +65,24 @@ def search(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read one query per line from standard input.")
+    ] = False,
 ) -> None:
     """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
     from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
 
-    text = " ".join(query).strip()
+    if stdin:
+        if query:
+            raise typer.BadParameter("give queries either as words or with --stdin, not both")
+        if field_ not in FIELD_CHOICES or min_score != min_score:
+            raise typer.BadParameter("check --field and --min-score")
+        options = SearchOptions(
+            10**9 if all_ else limit, FIELD_CHOICES[field_], category, min_score
+        )
+        _search_stdin(options, "json" if json_ else (format_ or "jsonl"), header)
+        return
+    text = " ".join(query or []).strip()
     if not text:
         raise typer.BadParameter("give words or a code to search for", param_hint="QUERY")
     if len(text) > MAX_QUERY:
@@ -195,6 +209,71 @@ def search(
     if wanted and fmt == "table":
         out("")
         _show([matches[0].code], wanted, json_=False)
+
+
+def _search_stdin(options: Any, fmt: str, header: bool) -> None:
+    """One search per line of standard input (blank lines and # comments skipped), in
+    one process; a bad line is reported with its number and does not stop the rest."""
+    import json
+    import sys
+
+    from cptcli.search import find
+
+    if fmt not in ("jsonl", "json", "tsv", "csv", "markdown"):
+        raise typer.BadParameter("with --stdin choose jsonl, json, tsv, csv or markdown")
+    index = load_index()
+    reference = None
+    answers: list[dict[str, Any]] = []
+    problems = 0
+    for number, line in enumerate(sys.stdin, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        if len(text) > MAX_QUERY:
+            err(f"error: line {number}: the query is {len(text)} characters long")
+            problems += 1
+            continue
+        asked = text
+        if any(c.isdigit() for c in text):
+            reference = reference or load_modifiers()
+            billed = _billed_codes(text, reference)
+            asked = " ".join(ref.code for ref in billed) if billed else text
+        matches, total, _ = find(index, asked, options)
+        if not matches:
+            err(f"error: line {number}: no procedure matches {text!r}")
+            problems += 1
+        answers.append(
+            {
+                "line": number,
+                "query": text,
+                "total": total,
+                "results": [m.to_dict() for m in matches],
+            }
+        )
+    if fmt == "jsonl":
+        out("\n".join(json.dumps(a, ensure_ascii=False) for a in answers))
+    elif fmt == "json":
+        out_json(answers)
+    else:
+        from cptcli.formats import tabular
+
+        headers = ("query", "rank", "code", "score", "confidence", "name", "category")
+        rows = [
+            (
+                a["query"],
+                str(rank),
+                r["code"],
+                f"{r['score']:.0f}",
+                r["confidence"],
+                r["name"],
+                r["category"],
+            )
+            for a in answers
+            for rank, r in enumerate(a["results"], 1)
+        ]
+        out(tabular(fmt, headers, rows, header))
+    if problems:
+        raise typer.Exit(int(ExitCode.NOT_FOUND))
 
 
 def _top_sections(code: str, wanted: list[str]) -> Any:
