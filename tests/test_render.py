@@ -115,3 +115,19 @@ def test_search_table_fits_the_width_and_highlights() -> None:
     assert max(len(line) for line in text.splitlines()) <= 60
     assert "93590" in text and "73" in text
     assert "\x1b[1mparavalvular\x1b[0m" in styled
+
+
+def test_markdown_procedure_golden() -> None:
+    record = load_record(RECORD)
+    text = render.markdown_procedure(record, render.layout(record, None, names()))
+    check_golden("99999.md", text + "\n")
+    assert "\\[bold\\]markup" in text  # record text is escaped, never markup
+
+
+def test_show_markdown_through_the_cli(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("show", "93592", "85230", "--format", "markdown")
+    assert result.exit_code == 0
+    pages = result.stdout.split("\n---\n")
+    assert len(pages) == 2 and pages[0].startswith("## 93592 ")
+    assert "**Add-on code:** reported with 93590, 93591" in pages[0]
+    assert "### Risks and Complications" in pages[1]

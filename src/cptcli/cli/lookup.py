@@ -414,13 +414,15 @@ def show(
         str,
         typer.Option(
             "--format",
-            help="text, json (as --json) or jsonl (one JSON document per line).",
+            help="text, markdown, json (as --json) or jsonl (one JSON document per line).",
         ),
     ] = "text",
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
-    if format_ not in ("text", "json", "jsonl"):
-        raise typer.BadParameter("choose one of: text, json, jsonl", param_hint="--format")
+    if format_ not in ("text", "markdown", "json", "jsonl"):
+        raise typer.BadParameter(
+            "choose one of: text, markdown, json, jsonl", param_hint="--format"
+        )
     lines: dict[str, int] = {}
     if "-" in codes:
         codes, lines = _stdin_codes(codes)
@@ -550,6 +552,10 @@ def _show(
         items = [i for i in items if i is not None]
         if items:
             out_json(items[0] if len(refs) == 1 else items)
+    elif mode == "markdown":
+        _print_markdown(library, found, sections, reference)
+        for gap in missing.values():
+            err(f"{gap.code} is not in the library: {' > '.join(gap.place.names())}")
     else:
         if found:
             _print_records(library, found, sections, reference)
@@ -567,6 +573,30 @@ def _show(
         for message in messages[:-1]:
             err(f"error: {message}")
         fail(messages[-1], worst)
+
+
+def _print_markdown(
+    library: Any, found: list[Any], sections: Optional[list[str]], reference: Any
+) -> None:
+    from cptcli import render
+
+    pages = []
+    for item in found:
+        if item.record is None:
+            pages.append(render.plain_history(item.change, item.names, 100, notice=True))
+            continue
+        names = {}
+        if sections is None or "similar_codes" in sections:
+            for code in item.record.similar_codes:
+                name = library.name_of(code)
+                if name is not None:
+                    names[code] = name
+        blocks = render.layout(item.record, sections, names)
+        if item.billed is not None:
+            blocks += render.billed_blocks(item.record, item.billed, reference)
+        pages.append(render.markdown_procedure(item.record, blocks, item.change))
+    if pages:
+        out("\n\n---\n\n".join(pages))
 
 
 def _print_absent(gap: Any, first: bool) -> None:
