@@ -215,7 +215,6 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
     """One search per line of standard input (blank lines and # comments skipped), in
     one process; a bad line is reported with its number and does not stop the rest."""
     import json
-    import sys
 
     from cptcli.search import find
 
@@ -225,10 +224,7 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
     reference = None
     answers: list[dict[str, Any]] = []
     problems = 0
-    for number, line in enumerate(sys.stdin, 1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
+    for number, text in _stdin_lines():
         if len(text) > MAX_QUERY:
             err(f"error: line {number}: the query is {len(text)} characters long")
             problems += 1
@@ -314,18 +310,25 @@ def _without_section_words(text: str, wanted: list[str]) -> str:
     return " ".join(kept) if kept else text
 
 
-def _billed_codes(text: str, reference: Any) -> list[Any]:
-    """The codes of a query written as on a bill ("CPT 80053", "99214-25", "97110 x 3"),
-    or [] when the query is plain codes or words (searched as they are)."""
+def _parse_billed(text: str, reference: Any, decorated_only: bool = False) -> Optional[list[Any]]:
+    """Codes as written on a bill, each restored leading zero noted on stderr; None when
+    the text is not made of codes (or, with ``decorated_only``, is bare codes that the
+    search reads as they are)."""
     from cptcli.billed import is_decorated, parse_codes
 
     refs = parse_codes(text, reference.by_code if len(reference) else None)
-    if not refs or not is_decorated(refs, text):
-        return []
+    if refs is None or (decorated_only and not is_decorated(refs, text)):
+        return None
     for ref in refs:
         if ref.padded:
             err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
     return refs
+
+
+def _billed_codes(text: str, reference: Any) -> list[Any]:
+    """The codes of a query written as on a bill ("CPT 80053", "99214-25", "97110 x 3"),
+    or [] when the query is plain codes or words (searched as they are)."""
+    return _parse_billed(text, reference, decorated_only=True) or []
 
 
 def _explained(billed: list[Any], reference: Any) -> list[Any]:
@@ -429,22 +432,29 @@ def show(
     _show(codes, resolve_sections(section), "json" if json_ else format_, lines)
 
 
-def _stdin_codes(args: list[str]) -> tuple[list[str], dict[str, int]]:
-    """The arguments with - replaced by the codes read from standard input, one per
-    line (blank lines and # comments skipped), and the line each code was read from."""
+def _stdin_lines() -> Any:
+    """(line number, text) of each line of standard input that says something: blank
+    lines and # comments are skipped."""
     import sys
 
+    for number, line in enumerate(sys.stdin, 1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            yield number, text
+
+
+def _stdin_codes(args: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The arguments with - replaced by the codes read from standard input, one per
+    line, and the line each code was read from."""
     out: list[str] = []
     lines: dict[str, int] = {}
     for arg in args:
         if arg != "-":
             out.append(arg)
             continue
-        for number, line in enumerate(sys.stdin, 1):
-            text = line.split("#", 1)[0].strip()
-            if text:
-                out.append(text)
-                lines.setdefault(text, number)
+        for number, text in _stdin_lines():
+            out.append(text)
+            lines.setdefault(text, number)
     return out, lines
 
 
@@ -481,7 +491,7 @@ def read_codes(args: list[str]) -> tuple[list[Any], Any]:
     """Codes as written on bills ("99214-25", "80053,85025", "CPT 80053", "811"), each a
     CodeRef; an argument that is not made of codes is kept as text (and reported). Also
     the modifier reference, loaded only when an argument is more than a plain code."""
-    from cptcli.billed import CodeRef, parse_codes
+    from cptcli.billed import CodeRef
     from cptcli.store import normalize_code
 
     refs: list[Any] = []
@@ -493,14 +503,8 @@ def read_codes(args: list[str]) -> tuple[list[Any], Any]:
             continue
         if reference is None:
             reference = load_modifiers()
-        parsed = parse_codes(arg, reference.by_code if len(reference) else None)
-        if parsed is None:
-            refs.append(arg)
-            continue
-        for ref in parsed:
-            if ref.padded:
-                err(f"note: read {ref.written} as {ref.code} (spreadsheets drop leading zeros)")
-        refs.extend(parsed)
+        parsed = _parse_billed(arg, reference)
+        refs.extend(parsed if parsed is not None else [arg])
     return refs, reference
 
 
@@ -532,26 +536,23 @@ def _show(
             gap = absent(library, families, text)
             if gap is not None:
                 missing[text] = gap
-    if mode == "jsonl":
-        import json
-
+    if mode in ("json", "jsonl"):
+        # Each answer as a document; a line that is no code at all is described in JSON
+        # Lines only (a JSON array keeps the found and the missing codes).
         documents = [
             _with_modifiers(a.to_dict(sections), reference)
             if not isinstance(a, CptError)
             else (missing[t].to_dict() if t in missing else {"input": t, "error": str(a)})
             for t, a in answers
         ]
-        out("\n".join(json.dumps(item, ensure_ascii=False) for item in documents))
-    elif mode == "json":
-        items = [
-            _with_modifiers(a.to_dict(sections), reference)
-            if not isinstance(a, CptError)
-            else (missing[t].to_dict() if t in missing else None)
-            for t, a in answers
-        ]
-        items = [i for i in items if i is not None]
-        if items:
-            out_json(items[0] if len(refs) == 1 else items)
+        if mode == "jsonl":
+            import json
+
+            out("\n".join(json.dumps(d, ensure_ascii=False) for d in documents))
+        else:
+            items = [d for d in documents if "input" not in d]
+            if items:
+                out_json(items[0] if len(refs) == 1 else items)
     elif mode == "markdown":
         _print_markdown(library, found, sections, reference)
         for gap in missing.values():
@@ -575,6 +576,25 @@ def _show(
         fail(messages[-1], worst)
 
 
+def _record_blocks(
+    library: Any, item: Any, sections: Optional[list[str]], reference: Any
+) -> list[Any]:
+    """A found record's blocks: its sections (similar codes with their names) and what
+    the code as written adds (modifiers, units)."""
+    from cptcli import render
+
+    names = {}
+    if sections is None or "similar_codes" in sections:
+        for code in item.record.similar_codes:
+            name = library.name_of(code)
+            if name is not None:
+                names[code] = name
+    blocks = render.layout(item.record, sections, names)
+    if item.billed is not None:
+        blocks += render.billed_blocks(item.record, item.billed, reference)
+    return blocks
+
+
 def _print_markdown(
     library: Any, found: list[Any], sections: Optional[list[str]], reference: Any
 ) -> None:
@@ -585,15 +605,7 @@ def _print_markdown(
         if item.record is None:
             pages.append(render.plain_history(item.change, item.names, 100, notice=True))
             continue
-        names = {}
-        if sections is None or "similar_codes" in sections:
-            for code in item.record.similar_codes:
-                name = library.name_of(code)
-                if name is not None:
-                    names[code] = name
-        blocks = render.layout(item.record, sections, names)
-        if item.billed is not None:
-            blocks += render.billed_blocks(item.record, item.billed, reference)
+        blocks = _record_blocks(library, item, sections, reference)
         pages.append(render.markdown_procedure(item.record, blocks, item.change))
     if pages:
         out("\n\n---\n\n".join(pages))
@@ -626,7 +638,6 @@ def _print_records(
 ) -> None:
     from cptcli import render
 
-    full = sections is None
     for i, item in enumerate(found):
         last = i == len(found) - 1
         if item.record is None:
@@ -637,15 +648,7 @@ def _print_records(
                 out(text + ("" if last else "\n"))
             continue
         record = item.record
-        names = {}
-        if full or "similar_codes" in sections:
-            for code in record.similar_codes:
-                name = library.name_of(code)
-                if name is not None:
-                    names[code] = name
-        blocks = render.layout(record, sections, names)
-        if item.billed is not None:
-            blocks += render.billed_blocks(record, item.billed, reference)
+        blocks = _record_blocks(library, item, sections, reference)
         if ENV.terminal:
             out_rich(
                 *render.rich_procedure(
