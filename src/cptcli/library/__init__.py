@@ -1,0 +1,1 @@
+"""The record library: the record schema, safe reading of files, and the data tables."""

@@ -1,0 +1,1 @@
+"""Output: turning results into text for people and programs (formats, pages, the pager)."""

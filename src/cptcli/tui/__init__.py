@@ -1,0 +1,1 @@
+"""The interactive picker (``cpt pick``), built with Textual and imported only by that command."""
