@@ -12,6 +12,7 @@ import pytest
 
 from cptcli import render
 from cptcli.models import clean
+from cptcli.output.markdown import markdown_procedure
 from cptcli.store import load_record
 
 from .conftest import FIXTURES, GOLDEN
@@ -119,7 +120,7 @@ def test_search_table_fits_the_width_and_highlights() -> None:
 
 def test_markdown_procedure_golden() -> None:
     record = load_record(RECORD)
-    text = render.markdown_procedure(record, render.layout(record, None, names()))
+    text = markdown_procedure(record, render.layout(record, None, names()))
     check_golden("99999.md", text + "\n")
     assert "\\[bold\\]markup" in text  # record text is escaped, never markup
 

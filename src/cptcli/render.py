@@ -246,45 +246,6 @@ def plain_procedure(
     return "\n".join(lines)
 
 
-def markdown_procedure(
-    record: Procedure, blocks: Sequence[Block], change: HistoryEntry | None = None
-) -> str:
-    """A record as Markdown: a heading, the coder facts, one section per block (lists
-    as lists, steps numbered), and the foot; ready to paste into notes or documents."""
-
-    def md(text: str) -> str:
-        # Record text is data: characters Markdown would read as markup are escaped.
-        cleaned = " ".join(clean(text).split())
-        for char in "\\`*_[]<>|#":
-            cleaned = cleaned.replace(char, "\\" + char)
-        return cleaned
-
-    lines = [f"## {md(record.code)} {md(record.name)}", "", f"*{md(record.category)}*", ""]
-    if record.aliases:
-        lines += [f"**Also known as:** {md('; '.join(record.aliases))}", ""]
-    for label, text in facts(record, change):
-        lines += [f"**{md(label)}:** {md(text)}", ""]
-    for block in blocks:
-        lines += [f"### {md(block.title)}", ""]
-        for part in block.parts:
-            if part.kind in ("paragraph", "label") and lines[-1]:
-                lines.append("")  # a list ends before the next paragraph or label
-            if part.kind == "paragraph":
-                lines += [md(part.text), ""]
-            elif part.kind == "label":
-                lines += [f"**{md(part.text)}**", ""]
-            elif part.kind == "bullet":
-                lines.append(f"- {md(part.text)}")
-            elif part.kind == "step":
-                lines.append(f"{part.number}. {md(part.text)}")
-            else:  # a related code
-                lines.append(f"- {md(part.text)}: {md(part.detail or NOT_IN_LIBRARY)}")
-        if lines[-1]:
-            lines.append("")
-    lines += [f"*{md(footer(record))}*", "", f"*{md(NOTICE)}*"]
-    return "\n".join(lines)
-
-
 def plain_blocks(blocks: Sequence[Block], width: int = 80) -> str:
     """Blocks as titled plain-text sections, each followed by a blank line."""
     lines = []

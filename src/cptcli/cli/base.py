@@ -205,7 +205,7 @@ def header_option() -> Any:
 def output_format(fmt: Optional[str], json_: bool) -> str:
     """The format asked for: --json wins, else --format, else table on a terminal and
     tab-separated text when piped."""
-    from cptcli.formats import TABULAR
+    from cptcli.output.formats import TABULAR
 
     if json_:
         return "json"
@@ -225,7 +225,7 @@ def out_rows(fmt: str, title: str, headers: Any, rows: Any, header: bool = False
     elif fmt == "table":
         out(render.plain_table(rows))
     else:
-        from cptcli.formats import tabular
+        from cptcli.output.formats import tabular
 
         out(tabular(fmt, headers, rows, header))
 

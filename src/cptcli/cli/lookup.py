@@ -160,7 +160,7 @@ def search(
         out_json(document)
     elif fmt != "table":
         from cptcli import render
-        from cptcli.formats import tabular
+        from cptcli.output.formats import tabular
 
         # Only the rows go to stdout, so that cut, awk and spreadsheets see one record a
         # line; what the query was read as goes to stderr.
@@ -251,7 +251,7 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
     elif fmt == "json":
         out_json(answers)
     else:
-        from cptcli.formats import tabular
+        from cptcli.output.formats import tabular
 
         headers = ("query", "rank", "code", "score", "confidence", "name", "category")
         rows = [
@@ -599,6 +599,7 @@ def _print_markdown(
     library: Any, found: list[Any], sections: Optional[list[str]], reference: Any
 ) -> None:
     from cptcli import render
+    from cptcli.output.markdown import markdown_procedure
 
     pages = []
     for item in found:
@@ -606,7 +607,7 @@ def _print_markdown(
             pages.append(render.plain_history(item.change, item.names, 100, notice=True))
             continue
         blocks = _record_blocks(library, item, sections, reference)
-        pages.append(render.markdown_procedure(item.record, blocks, item.change))
+        pages.append(markdown_procedure(item.record, blocks, item.change))
     if pages:
         out("\n\n---\n\n".join(pages))
 
