@@ -417,14 +417,15 @@ def show(
         str,
         typer.Option(
             "--format",
-            help="text, markdown, json (as --json) or jsonl (one JSON document per line).",
+            help="text, markdown, html (a page to print), json (as --json) or jsonl "
+            "(one JSON document per line).",
         ),
     ] = "text",
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
-    if format_ not in ("text", "markdown", "json", "jsonl"):
+    if format_ not in ("text", "markdown", "html", "json", "jsonl"):
         raise typer.BadParameter(
-            "choose one of: text, markdown, json, jsonl", param_hint="--format"
+            "choose one of: text, markdown, html, json, jsonl", param_hint="--format"
         )
     lines: dict[str, int] = {}
     if "-" in codes:
@@ -557,6 +558,8 @@ def _show(
         _print_markdown(library, found, sections, reference)
         for gap in missing.values():
             err(f"{gap.code} is not in the library: {' > '.join(gap.place.names())}")
+    elif mode == "html":
+        _print_html(library, answers, missing, sections, reference)
     else:
         if found:
             _print_records(library, found, sections, reference)
@@ -610,6 +613,38 @@ def _print_markdown(
         pages.append(markdown_procedure(item.record, blocks, item.change))
     if pages:
         out("\n\n---\n\n".join(pages))
+
+
+def _print_html(
+    library: Any,
+    answers: list[Any],
+    missing: dict[str, Any],
+    sections: Optional[list[str]],
+    reference: Any,
+) -> None:
+    """One page for every answer, in the order asked: records as articles, and a short
+    note for each code the page cannot describe (also told on stderr)."""
+    from cptcli import render
+    from cptcli.output import html
+
+    fragments, records = [], []
+    for text, answer in answers:
+        if not isinstance(answer, CptError) and answer.record is not None:
+            blocks = _record_blocks(library, answer, sections, reference)
+            fragments.append(html.record_html(answer.record, blocks, answer.change))
+            records.append(answer.record)
+        elif not isinstance(answer, CptError):
+            entry = answer.change
+            fragments.append(html.history_note(entry, answer.names))
+            replaced = f"; replaced by {', '.join(entry.replaced_by)}" if entry.replaced_by else ""
+            verb = "deleted" if entry.deleted else "revised"
+            err(f"note: {entry.code} was {verb} in {entry.year}{replaced}")
+        elif text in missing:
+            gap = missing[text]
+            fragments.append(html.absent_note(gap.code, render.absent_block(gap)))
+        else:
+            fragments.append(html.message_note(text, str(answer)))
+    out(html.page(fragments, html.page_title(records, [t for t, _ in answers])))
 
 
 def _print_absent(gap: Any, first: bool) -> None:
