@@ -60,6 +60,18 @@ def records(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def fixed_data(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The made-up data folder tests/fixtures/data (records, history, families) in place
+    of the bundled one, so that output compared with golden files never changes with the
+    real library."""
+    from cptcli import paths
+
+    folder = FIXTURES / "data"
+    monkeypatch.setattr(paths, "bundled_data_dir", lambda: folder)
+    return folder
+
+
 def write_record(folder: Path, code: str, body: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{code}.toml"

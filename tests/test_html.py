@@ -18,14 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from cptcli import paths, render
+from cptcli import render
 from cptcli.output import html
 from cptcli.sections import SECTIONS
 from cptcli.store import load_record
 
-from .conftest import FIXTURES, ROOT
+from .conftest import ROOT
 
-DATA = FIXTURES / "data"
 CODE_SET = "CPT 2026, HCPCS Level II 2026"
 EVERY = "99990"  # a fixture record with every section
 EVERY_NAME = "Example handout procedure with every section"
@@ -40,13 +39,6 @@ ELEMENTS = {
     "aside", "footer",
 }  # fmt: skip
 ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "name", "class", "id", "role", "value"}
-
-
-@pytest.fixture
-def fixed_data(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The made-up data folder in place of the bundled one (records, history, families)."""
-    monkeypatch.setattr(paths, "bundled_data_dir", lambda: DATA)
-    return DATA
 
 
 class Elements(HTMLParser):
