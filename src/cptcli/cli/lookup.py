@@ -636,9 +636,7 @@ def _print_html(
         elif not isinstance(answer, CptError):
             entry = answer.change
             fragments.append(html.history_note(entry, answer.names))
-            replaced = f"; replaced by {', '.join(entry.replaced_by)}" if entry.replaced_by else ""
-            verb = "deleted" if entry.deleted else "revised"
-            err(f"note: {entry.code} was {verb} in {entry.year}{replaced}")
+            err(f"note: {html.change_line(entry)}")
         elif text in missing:
             gap = missing[text]
             fragments.append(html.absent_note(gap.code, render.absent_block(gap)))

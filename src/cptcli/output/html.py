@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from cptcli.codeset import CODE_SET
+from cptcli.codeset import CODE_SET, CODE_SET_YEAR
 from cptcli.models import Procedure, clean
 from cptcli.render import NOT_IN_LIBRARY, NOTICE, Block, Part, facts, footer, history_lines
 
@@ -162,6 +162,14 @@ def history_note(entry: HistoryEntry, names: dict[str, str | None]) -> str:
     """A deleted or revised code: what happened and the codes that replaced it."""
     title = "deleted code" if entry.deleted else "revised code"
     return note_html(f"{entry.code}: {title}", history_lines(entry, names))
+
+
+def change_line(entry: HistoryEntry) -> str:
+    """One line on what happened to a code, for stderr next to the page."""
+    verb = "deleted" if entry.deleted else "revised"
+    when = "was" if entry.year <= CODE_SET_YEAR else "is to be"
+    replaced = f"; replaced by {', '.join(entry.replaced_by)}" if entry.replaced_by else ""
+    return clean(f"{entry.code} {when} {verb} in {entry.year}{replaced}")
 
 
 def absent_note(code: str, block: Block) -> str:
