@@ -68,7 +68,10 @@ def modifier(
         return
     found = reference.get(code.strip().lstrip("-"))
     if found is None:
-        fail(f"No modifier {code!r} in the reference. `cpt modifier` lists those it has.")
+        message = f"No modifier {code!r} in the reference. `cpt modifier` lists those it has."
+        if json_:
+            out_json({"code": code, "found": False, "error": message})
+        fail(message)
     if json_:
         out_json(found.to_dict())
     elif ENV.terminal:
