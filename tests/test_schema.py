@@ -198,3 +198,21 @@ def test_unknown_schema_lists_the_valid_names(invoke) -> None:  # type: ignore[n
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "recrod" in result.stderr and "record, search, show, list" in result.stderr
+
+
+def test_imported_records_pass_the_schema_and_keep_a_schema_line(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .test_import import PAGE
+
+    page = tmp_path / "colonoscopy.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    to = tmp_path / "mine"
+    assert invoke("import", str(page), "--to", str(to)).exit_code == 0
+    target = to / "45378.toml"
+    assert not target.read_text(encoding="utf-8").startswith("#:schema")
+    result = invoke("validate", str(target))
+    assert (result.exit_code, result.stdout) == (0, "")
+    # A user adds the editor line: the record still loads, validates and is shown.
+    target.write_text("#:schema ./record.schema.json\n" + target.read_text(encoding="utf-8"))
+    assert invoke("validate", str(target)).exit_code == 0
+    shown = json.loads(invoke("--data-dir", str(to), "show", "45378", "--json", "source").stdout)
+    assert shown == {"source": str(target)}
