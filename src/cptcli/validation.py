@@ -50,9 +50,9 @@ def validate_paths(paths: Sequence[Path], strict: bool = False) -> tuple[int, li
             valid.append(path)
     if strict:
         records = {}
-        for path in valid:
+        for file in valid:
             try:
-                records[str(path)] = load_record(path)
+                records[str(file)] = load_record(file)
             except RecordError as exc:  # the loader's checks and the schema should agree
                 problems.append(Problem(exc.path, exc.line, exc.message))
         for path, record in records.items():

@@ -98,3 +98,10 @@ def pick(document: Any, fields: Optional[list[str]]) -> Any:
     if isinstance(document, list):
         return [select(item, fields) for item in document]
     return select(document, fields)
+
+
+def json_option() -> Any:
+    """``--json`` of a command that takes a field list."""
+    return typer.Option(
+        "--json", help="Print JSON; --json FIELDS (e.g. code,name) prints only those keys."
+    )

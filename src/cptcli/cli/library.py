@@ -23,7 +23,7 @@ from cptcli.cli.base import (
     out_rows,
     output_format,
 )
-from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, pick
+from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
 from cptcli.errors import ExitCode
 
 
@@ -32,7 +32,7 @@ def list_(
     category: Annotated[
         Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
     fields: Annotated[Optional[str], fields_option()] = None,

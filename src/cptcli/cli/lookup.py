@@ -29,7 +29,7 @@ from cptcli.cli.base import (
     section_option,
     warn,
 )
-from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, pick
+from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
 from cptcli.errors import CptError, ExitCode
 
 MAX_QUERY = 500  # characters: longer text is not a search query
@@ -63,7 +63,7 @@ def search(
     all_: Annotated[
         bool, typer.Option("--all", help="Print every match, not just --limit.")
     ] = False,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
     stdin: Annotated[
@@ -436,7 +436,7 @@ def show(
         Optional[list[str]],
         section_option("Only these sections (repeatable): a key, title, alias or prefix."),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[
         str,
         typer.Option(

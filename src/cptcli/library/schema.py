@@ -41,7 +41,7 @@ def schema_text(name: str) -> str:
         raise UnknownSchema(f"No schema named {name!r}. Choose one of: {', '.join(SCHEMA_NAMES)}.")
     from importlib.resources import files
 
-    resource = files("cptcli.library").joinpath("schemas", f"{name}.schema.json")
+    resource = files("cptcli.library").joinpath("schemas").joinpath(f"{name}.schema.json")
     return resource.read_text(encoding="utf-8")
 
 
@@ -101,7 +101,7 @@ def _validator() -> Any:
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
     )
-    cls = jsonschema.validators.extend(base, type_checker=checker)
+    cls = jsonschema.validators.extend(base, type_checker=checker)  # type: ignore[no-untyped-call]
     return cls(inlined_record_schema(), format_checker=base.FORMAT_CHECKER)
 
 
@@ -216,7 +216,7 @@ def _describe(error: Any, data: dict[str, Any]) -> list[tuple[list[Any], str]]:
                 ([*keys, key], template.format_map(_Fill(extra=key, hint=hint, path=_dotted(keys))))
             )
         return found
-    template = _message(error)
+    written = _message(error)
     value = error.instance
     # A bad table label fails the schema under propertyNames; the label is the instance.
     label = "propertyNames" in error.absolute_schema_path
@@ -228,12 +228,12 @@ def _describe(error: Any, data: dict[str, Any]) -> list[tuple[list[Any], str]]:
         code=data.get("code"),
         label=value if label else "",
     )
-    if template is None:
+    if written is None:
         where = f"'{_dotted(keys)}': " if keys else ""
         return [(keys, f"{where}{error.message}")]
     if label:
-        return [([*keys, value], template.format_map(fill))]
-    return [(keys, template.format_map(fill))]
+        return [([*keys, value], written.format_map(fill))]
+    return [(keys, written.format_map(fill))]
 
 
 class _Fill(dict):  # type: ignore[type-arg]
