@@ -31,6 +31,12 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
     assert "cptcli/data/vocabulary.toml" in names
     assert "cptcli/cli/base.py" in names
     assert "cptcli/py.typed" in names
+    schemas = {n for n in names if n.startswith("cptcli/library/schemas/")}
+    assert schemas == {
+        f"cptcli/library/schemas/{p.name}"
+        for p in (ROOT / "src" / "cptcli" / "library" / "schemas").glob("*.schema.json")
+    }
+    assert len(schemas) >= 4
     # Every bundled record is also precompiled (see compiled.py), none is left out.
     compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
     assert compiled == sorted(
@@ -61,6 +67,17 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
     # The installed copy shows the record from its compiled copy: no TOML parser is
     # loaded, nor anything else the command does not need.
     modules = {m.split(".")[0] for m in result.stderr.rsplit("MODULES ", 1)[1].split()}
-    assert not modules & {"tomllib", "tomli", "rich", "rapidfuzz"}
+    assert not modules & {"tomllib", "tomli", "rich", "rapidfuzz", "jsonschema"}
     if sys.platform.startswith("linux"):
         assert "platformdirs" not in modules
+    # The installed copy prints the schema it ships.
+    code = (
+        f"import sys; sys.path.insert(0, {str(target)!r}); "
+        "from cptcli.cli import main; sys.argv = ['cpt', 'schema', 'show']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    shipped_schema = ROOT / "src" / "cptcli" / "library" / "schemas" / "show.schema.json"
+    assert json.loads(result.stdout) == json.loads(shipped_schema.read_text(encoding="utf-8"))

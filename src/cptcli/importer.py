@@ -17,7 +17,7 @@ from typing import Any
 from cptcli.atomic import write_atomically
 from cptcli.errors import CptError, ImportPageError, UsageError
 from cptcli.models import clean
-from cptcli.store import is_code, parse_toml, system_for, validate_data
+from cptcli.store import is_code, parse_toml, system_for
 
 # Page headings -> section keys. Compared in lower case, without a trailing colon.
 HEADINGS: dict[str, str] = {
@@ -275,9 +275,11 @@ def to_toml(data: dict[str, Any]) -> str:
 
 
 def check_data(data: dict[str, Any], target: Path) -> None:
-    """The record about to be written must pass the schema like any other."""
+    """The record about to be written must pass the record schema like any other."""
+    from cptcli.library.schema import record_problems
+
     text = to_toml(data)
-    problems = validate_data(parse_toml(text, str(target)), target, text)
+    problems = record_problems(parse_toml(text, str(target)), target, text)
     if problems:
         raise ImportPageError(f"{target}: {problems[0].message}")
 

@@ -1,6 +1,6 @@
 """Quality rules for a curated procedure library, beyond the record schema.
 
-The schema (``store.validate_data``) says what any record may contain. These rules say
+The record schema (``cpt schema record``) says what any record may contain. These rules say
 what a record of the bundled library must contain, and check that records are not
 near-copies of one another. ``cpt validate --strict`` applies them to any folder.
 """

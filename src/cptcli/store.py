@@ -125,7 +125,11 @@ def line_of(text: str, key: str) -> int | None:
 
 
 def validate_data(data: dict[str, Any], path: Path, text: str = "") -> list[Problem]:
-    """Every problem of one parsed record, in file order where lines are known."""
+    """Every problem of one parsed record, in file order where lines are known.
+
+    The loader's quick check, free of heavy imports. ``cpt validate`` checks records
+    against the published record schema instead (library/schema.py); the tests hold the
+    two to the same verdict."""
     where = str(path)
     problems: list[Problem] = []
 

@@ -1,12 +1,26 @@
-"""Checking record files for `cpt validate`: the schema, and optionally the curated rules."""
+"""Checking record files for `cpt validate`: the record schema (see library/schema.py),
+and optionally the curated rules."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
+from cptcli.errors import RecordError
 from cptcli.quality import MAX_SIMILARITY, nearest_neighbours, record_problems
-from cptcli.store import Problem, check_file, line_of, load_record, read_text, record_files
+from cptcli.store import Problem, line_of, load_record, parse_toml, read_text, record_files
+
+
+def check_file(path: Path) -> list[Problem]:
+    """Every problem of one record file: encoding, TOML syntax, then the record schema."""
+    from cptcli.library.schema import record_problems
+
+    try:
+        text = read_text(path)
+        data = parse_toml(text, str(path))
+    except RecordError as exc:
+        return [Problem(exc.path, exc.line, exc.message)]
+    return record_problems(data, path, text)
 
 
 def expand(paths: Sequence[Path]) -> list[Path]:
@@ -35,7 +49,12 @@ def validate_paths(paths: Sequence[Path], strict: bool = False) -> tuple[int, li
         if not found:
             valid.append(path)
     if strict:
-        records = {str(p): load_record(p) for p in valid}
+        records = {}
+        for file in valid:
+            try:
+                records[str(file)] = load_record(file)
+            except RecordError as exc:  # the loader's checks and the schema should agree
+                problems.append(Problem(exc.path, exc.line, exc.message))
         for path, record in records.items():
             text = read_text(Path(path))
             for message in record_problems(record):

@@ -23,22 +23,25 @@ from cptcli.cli.base import (
     out_rows,
     output_format,
 )
+from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
 from cptcli.errors import ExitCode
 
 
-@command("list")
+@command("list", cls=FieldsCommand)
 def list_(
     category: Annotated[
         Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
+    fields: Annotated[Optional[str], fields_option()] = None,
 ) -> None:
     """List every code in the library with its name and category."""
     from cptcli.search import fold
 
-    fmt = output_format(format_, json_)
+    chosen = chosen_fields("list", fields)
+    fmt = output_format(format_, json_ or chosen is not None)
     index = load_index()
     rows = [
         (code, name, cat, system, source)
@@ -49,7 +52,7 @@ def list_(
     ]
     if fmt == "json":
         keys = ("code", "name", "category", "system", "source")
-        out_json([dict(zip(keys, row)) for row in rows])
+        out_json(pick([dict(zip(keys, row)) for row in rows], chosen))
     elif rows:
         headers = ("code", "name", "category")
         out_rows(fmt, f"{len(rows)} procedures", headers, [r[:3] for r in rows], header)
@@ -80,9 +83,12 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
 
     cache, origin = cache_dir()
     if json_:
+        from cptcli import __version__
+
         out_json(
             {
                 "code_set": CODE_SET,
+                "version": __version__,
                 "data": folders,
                 "cache": {"path": str(cache), "origin": origin},
             }
@@ -171,7 +177,15 @@ def validate(
     targets = paths_ or [f.path for f in ENV.folders() if f.path.is_dir()]
     checked, problems = validate_paths(targets, strict=strict)
     if json_:
-        out_json({"files": checked, "problems": [p.to_dict() for p in problems]})
+        from cptcli import __version__
+
+        out_json(
+            {
+                "version": __version__,
+                "files": checked,
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
     else:
         for problem in problems:
             out(str(problem))

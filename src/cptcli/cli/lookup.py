@@ -29,12 +29,13 @@ from cptcli.cli.base import (
     section_option,
     warn,
 )
+from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
 from cptcli.errors import CptError, ExitCode
 
 MAX_QUERY = 500  # characters: longer text is not a search query
 
 
-@command()
+@command(cls=FieldsCommand)
 def search(
     query: Annotated[
         Optional[list[str]],
@@ -62,17 +63,22 @@ def search(
     all_: Annotated[
         bool, typer.Option("--all", help="Print every match, not just --limit.")
     ] = False,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
     stdin: Annotated[
         bool, typer.Option("--stdin", help="Read one query per line from standard input.")
     ] = False,
+    fields: Annotated[Optional[str], fields_option()] = None,
 ) -> None:
     """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
     from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
 
+    chosen = chosen_fields("search", fields)
+    json_ = json_ or chosen is not None
     if stdin:
+        if chosen is not None:
+            raise typer.BadParameter("--json FIELDS does not work with --stdin")
         if query:
             raise typer.BadParameter("give queries either as words or with --stdin, not both")
         if field_ not in FIELD_CHOICES or min_score != min_score:
@@ -136,7 +142,8 @@ def search(
         document: dict[str, Any] = {
             "query": text,
             "total": total,
-            "results": [m.to_dict() for m in matches],
+            **stamp(),
+            "results": [pick(m.to_dict(), chosen) for m in matches],
         }
         if deleted:
             document["history"] = [entry.to_dict(names) for entry, names in deleted]
@@ -272,6 +279,22 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
         raise typer.Exit(int(ExitCode.NOT_FOUND))
 
 
+def stamp(document: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """A JSON document with the code set and the program version after its identifying
+    keys (once per document; without an argument, just those two keys)."""
+    from cptcli import __version__
+    from cptcli.codeset import CODE_SET
+
+    if document is None:
+        return {"code_set": CODE_SET, "version": __version__}
+    stamped: dict[str, Any] = {}
+    for key, value in document.items():
+        stamped[key] = value
+        if key == "code_set":
+            stamped["version"] = __version__
+    return stamped
+
+
 def _top_sections(code: str, wanted: list[str]) -> Any:
     """The asked-for sections of the top result, for --json (one document, no text)."""
     from cptcli.store import Library
@@ -354,6 +377,7 @@ def _search_modifiers(text: str, limit: int, json_: bool) -> None:
             {
                 "query": text,
                 "total": len(found),
+                **stamp(),
                 "results": [],
                 "modifiers": [m.to_dict() for m in found],
             }
@@ -398,7 +422,7 @@ def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> lis
     return [(e, replacement_names(library, history, e)) for e in entries]
 
 
-@command()
+@command(cls=FieldsCommand)
 def show(
     codes: Annotated[
         list[str],
@@ -412,7 +436,7 @@ def show(
         Optional[list[str]],
         section_option("Only these sections (repeatable): a key, title, alias or prefix."),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, json_option()] = False,
     format_: Annotated[
         str,
         typer.Option(
@@ -421,6 +445,7 @@ def show(
             "(one JSON document per line).",
         ),
     ] = "text",
+    fields: Annotated[Optional[str], fields_option()] = None,
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
     if format_ not in ("text", "markdown", "html", "json", "jsonl"):
@@ -430,7 +455,9 @@ def show(
     lines: dict[str, int] = {}
     if "-" in codes:
         codes, lines = _stdin_codes(codes)
-    _show(codes, resolve_sections(section), "json" if json_ else format_, lines)
+    chosen = chosen_fields("show", fields)
+    mode = "json" if json_ or (chosen is not None and format_ != "jsonl") else format_
+    _show(codes, resolve_sections(section), mode, lines, chosen)
 
 
 def _stdin_lines() -> Any:
@@ -514,10 +541,11 @@ def _show(
     sections: Optional[list[str]],
     json_: Any,
     lines: Optional[dict[str, int]] = None,
+    fields: Optional[list[str]] = None,
 ) -> None:
     """Print the answers for codes; ``json_`` is False/"text", True/"json" or "jsonl";
     ``lines`` gives the input line of codes read from standard input (a bad line is
-    reported with its number and does not stop the rest)."""
+    reported with its number and does not stop the rest); ``fields`` picks JSON keys."""
     mode = {False: "text", True: "json"}.get(json_, json_)
     lines = lines or {}
     from cptcli.errors import NotFoundError
@@ -538,12 +566,19 @@ def _show(
             if gap is not None:
                 missing[text] = gap
     if mode in ("json", "jsonl"):
-        # Each answer as a document; a line that is no code at all is described in JSON
-        # Lines only (a JSON array keeps the found and the missing codes).
+        # Each answer as a document, in the order asked: a record, a deleted code, a code
+        # the library lacks, or an argument that is no code (found: false and the error).
         documents = [
-            _with_modifiers(a.to_dict(sections), reference)
-            if not isinstance(a, CptError)
-            else (missing[t].to_dict() if t in missing else {"input": t, "error": str(a)})
+            pick(
+                stamp(_with_modifiers(a.to_dict(sections), reference))
+                if not isinstance(a, CptError)
+                else (
+                    stamp(missing[t].to_dict())
+                    if t in missing
+                    else {"input": t, "found": False, "error": str(a)}
+                ),
+                fields,
+            )
             for t, a in answers
         ]
         if mode == "jsonl":
@@ -551,9 +586,7 @@ def _show(
 
             out("\n".join(json.dumps(d, ensure_ascii=False) for d in documents))
         else:
-            items = [d for d in documents if "input" not in d]
-            if items:
-                out_json(items[0] if len(refs) == 1 else items)
+            out_json(documents[0] if len(refs) == 1 else documents)
     elif mode == "markdown":
         _print_markdown(library, found, sections, reference)
         for gap in missing.values():

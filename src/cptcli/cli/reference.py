@@ -1,4 +1,4 @@
-"""Reference tables: ``cpt sections`` and ``cpt modifier``.
+"""Reference tables: ``cpt sections``, ``cpt modifier`` and ``cpt schema``.
 
 There is no ``from __future__ import annotations`` here: the Typer releases that run on
 Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
@@ -20,6 +20,7 @@ from cptcli.cli.base import (
     out_rows,
     output_format,
 )
+from cptcli.errors import ExitCode
 
 
 @command()
@@ -67,7 +68,10 @@ def modifier(
         return
     found = reference.get(code.strip().lstrip("-"))
     if found is None:
-        fail(f"No modifier {code!r} in the reference. `cpt modifier` lists those it has.")
+        message = f"No modifier {code!r} in the reference. `cpt modifier` lists those it has."
+        if json_:
+            out_json({"code": code, "found": False, "error": message})
+        fail(message)
     if json_:
         out_json(found.to_dict())
     elif ENV.terminal:
@@ -77,3 +81,23 @@ def modifier(
         out_rich(*blocks, Text(render.NOTICE, style=render.THEME["notice"]))
     else:
         out(render.plain_blocks(render.modifier_blocks([found]), ENV.width) + render.NOTICE)
+
+
+@command()
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="[NAME]",
+            help="record (default), search, show, list, paths, sections, modifier or validate.",
+        ),
+    ] = "record",
+) -> None:
+    """Print a JSON Schema: the record format, or a command's --json output."""
+    from cptcli.library.schema import UnknownSchema, schema_text
+
+    try:
+        text = schema_text(name)
+    except UnknownSchema as exc:
+        fail(str(exc), ExitCode.USAGE)
+    out(text)
