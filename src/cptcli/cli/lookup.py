@@ -24,6 +24,7 @@ from cptcli.cli.base import (
     out_json,
     out_rich,
     output_format,
+    paged_output,
     report,
     resolve_sections,
     section_option,
@@ -35,6 +36,7 @@ MAX_QUERY = 500  # characters: longer text is not a search query
 
 
 @command()
+@paged_output
 def search(
     query: Annotated[
         Optional[list[str]],
@@ -188,7 +190,7 @@ def search(
             out_rich(render.rich_matches(matches, text, width=ENV.width))
             out_rich(*render.rich_blocks(render.modifier_blocks(explained), ENV.width))
         elif matches:
-            out(render.plain_matches(matches))
+            out(render.plain_matches(matches, ENV.width))
             if explained:
                 out("\n" + render.plain_blocks(render.modifier_blocks(explained), ENV.width))
         if len(matches) < total:
@@ -399,6 +401,7 @@ def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> lis
 
 
 @command()
+@paged_output
 def show(
     codes: Annotated[
         list[str],
@@ -637,9 +640,12 @@ def _print_records(
     library: Any, found: list[Any], sections: Optional[list[str]], reference: Any = None
 ) -> None:
     from cptcli import render
+    from cptcli.lookup import record_origin
 
     for i, item in enumerate(found):
         last = i == len(found) - 1
+        if i and not ENV.terminal:
+            out("\n" + render.rule(ENV.width))  # panels set records apart on a terminal
         if item.record is None:
             if ENV.terminal:
                 out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=last))
@@ -649,15 +655,28 @@ def _print_records(
             continue
         record = item.record
         blocks = _record_blocks(library, item, sections, reference)
+        origin = record_origin(record)
         if ENV.terminal:
             out_rich(
                 *render.rich_procedure(
-                    record, blocks, header=True, notice=last, width=ENV.width, change=item.change
+                    record,
+                    blocks,
+                    header=True,
+                    notice=last,
+                    width=ENV.width,
+                    change=item.change,
+                    origin=origin,
                 )
             )
         else:
             text = render.plain_procedure(
-                record, blocks, width=ENV.width, header=True, notice=last, change=item.change
+                record,
+                blocks,
+                width=ENV.width,
+                header=True,
+                notice=last,
+                change=item.change,
+                origin=origin,
             )
             out(text + ("" if last else "\n"))
     report(library.problems)
