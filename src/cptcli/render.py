@@ -227,6 +227,11 @@ def _wrap(text: str, width: int, first: str, rest: str) -> str:
     )
 
 
+def wrap_text(text: str, width: int = 80) -> str:
+    """A paragraph wrapped to the width, for plain text."""
+    return _wrap(text, width, "", "")
+
+
 def plain_procedure(
     record: Procedure,
     blocks: Sequence[Block],

@@ -423,16 +423,29 @@ def show(
             help="text, markdown, json (as --json) or jsonl (one JSON document per line).",
         ),
     ] = "text",
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            "-b",
+            help="The short view: what it is, why, how to prepare, how long, main risks.",
+        ),
+    ] = False,
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
     if format_ not in ("text", "markdown", "json", "jsonl"):
         raise typer.BadParameter(
             "choose one of: text, markdown, json, jsonl", param_hint="--format"
         )
+    if brief and (section or format_ == "markdown"):
+        raise typer.BadParameter(
+            "--brief picks its own parts; drop --section and --format markdown",
+            param_hint="--brief",
+        )
     lines: dict[str, int] = {}
     if "-" in codes:
         codes, lines = _stdin_codes(codes)
-    _show(codes, resolve_sections(section), "json" if json_ else format_, lines)
+    _show(codes, resolve_sections(section), "json" if json_ else format_, lines, brief)
 
 
 def _stdin_lines() -> Any:
@@ -516,10 +529,12 @@ def _show(
     sections: Optional[list[str]],
     json_: Any,
     lines: Optional[dict[str, int]] = None,
+    brief: bool = False,
 ) -> None:
     """Print the answers for codes; ``json_`` is False/"text", True/"json" or "jsonl";
     ``lines`` gives the input line of codes read from standard input (a bad line is
-    reported with its number and does not stop the rest)."""
+    reported with its number and does not stop the rest); ``brief`` asks for the short
+    view of each record."""
     mode = {False: "text", True: "json"}.get(json_, json_)
     lines = lines or {}
     from cptcli.errors import NotFoundError
@@ -543,7 +558,11 @@ def _show(
         # Each answer as a document; a line that is no code at all is described in JSON
         # Lines only (a JSON array keeps the found and the missing codes).
         documents = [
-            _with_modifiers(a.to_dict(sections), reference)
+            (
+                _brief_document(a)
+                if brief and a.record is not None
+                else _with_modifiers(a.to_dict(sections), reference)
+            )
             if not isinstance(a, CptError)
             else (missing[t].to_dict() if t in missing else {"input": t, "error": str(a)})
             for t, a in answers
@@ -561,7 +580,9 @@ def _show(
         for gap in missing.values():
             err(f"{gap.code} is not in the library: {' > '.join(gap.place.names())}")
     else:
-        if found:
+        if found and brief:
+            _print_briefs(library, found)
+        elif found:
             _print_records(library, found, sections, reference)
         for gap in missing.values():
             _print_absent(gap, first=not found and gap is next(iter(missing.values())))
@@ -634,6 +655,43 @@ def _with_modifiers(item: dict[str, Any], reference: Any) -> dict[str, Any]:
             for code, m in ((c, reference.get(c)) for c in billed["modifiers"])
         ]
     return item
+
+
+def _brief_document(item: Any) -> dict[str, Any]:
+    from cptcli.output.brief import brief
+
+    return brief(item.record).to_dict()
+
+
+def _print_briefs(library: Any, found: list[Any]) -> None:
+    """The short view of each record, a blank line between them, the notice once."""
+    from cptcli import render
+    from cptcli.lookup import record_origin
+    from cptcli.output.brief import brief, plain_brief, rich_brief
+
+    for i, item in enumerate(found):
+        if i:
+            out("")
+        if item.record is None:
+            text = render.plain_history(item.change, item.names, ENV.width, notice=False)
+            out(text)
+            continue
+        origin = render.origin_line(record_origin(item.record))
+        if ENV.terminal:
+            from rich.text import Text
+
+            out_rich(rich_brief(brief(item.record), ENV.width, render.THEME))
+            if origin:
+                out_rich(Text(origin, style=render.THEME["category"]))
+        else:
+            out(plain_brief(brief(item.record), ENV.width) + (f"\n{origin}" if origin else ""))
+    if ENV.terminal:
+        from rich.text import Text
+
+        out_rich(Text(render.NOTICE, style=render.THEME["notice"]))
+    else:
+        out(render.wrap_text(render.NOTICE, ENV.width))
+    report(library.problems)
 
 
 def _print_records(
