@@ -208,8 +208,18 @@ def origin_line(origin: Origin | None) -> str:
     """Where a record that is not bundled came from ("" for a bundled record)."""
     if origin is None:
         return ""
-    text = f"From {clean(origin.path)}"
-    return text + (" (instead of the bundled record)" if origin.replaces_bundled else "")
+    # The path comes last, so that only the screen's edge can break it.
+    lead = "Replaces the bundled record; from" if origin.replaces_bundled else "From"
+    return f"{lead} {clean(origin.path)}"
+
+
+def unwrapped(text: str, style: str = "") -> RenderableType:
+    """A line rich neither wraps nor cuts (printed with ``crop=False``): for paths."""
+    from rich.console import Group
+    from rich.text import Text
+
+    # In a Group, because print() joins bare Text objects into one that wraps.
+    return Group(Text(text, style=style, no_wrap=True, overflow="ignore"))
 
 
 # --- plain text ----------------------------------------------------------------------
@@ -257,7 +267,7 @@ def plain_procedure(
         lines.append(plain_blocks(blocks, width))
     lines.append(footer(record))
     if origin is not None:
-        lines.append(_wrap(origin_line(origin), width, "", "  "))
+        lines.append(origin_line(origin))  # unwrapped: a path is never broken
     if notice:
         lines.append(NOTICE)
     return "\n".join(lines)
@@ -487,7 +497,7 @@ def rich_procedure(
     out.extend(rich_blocks(blocks, width))
     out.append(Text(footer(record), style=THEME["category"]))
     if origin is not None:
-        out.append(Text(origin_line(origin), style=THEME["category"]))
+        out.append(unwrapped(origin_line(origin), THEME["category"]))
     if notice:
         out.append(Text(NOTICE, style=THEME["notice"]))
     return out

@@ -116,7 +116,9 @@ def out_rich(*renderables: Any) -> None:
         no_color=bool(os.environ.get("NO_COLOR")),
     )
     for renderable in renderables:
-        console.print(renderable)
+        # Renderables fit the width by themselves; crop=False keeps the lines that are
+        # meant to run past it (see render.unwrapped).
+        console.print(renderable, crop=False)
     sys.stdout.flush()
 
 

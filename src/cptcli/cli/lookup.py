@@ -678,11 +678,9 @@ def _print_briefs(library: Any, found: list[Any]) -> None:
             continue
         origin = render.origin_line(record_origin(item.record))
         if ENV.terminal:
-            from rich.text import Text
-
             out_rich(rich_brief(brief(item.record), ENV.width, render.THEME))
             if origin:
-                out_rich(Text(origin, style=render.THEME["category"]))
+                out_rich(render.unwrapped(origin, render.THEME["category"]))
         else:
             out(plain_brief(brief(item.record), ENV.width) + (f"\n{origin}" if origin else ""))
     if ENV.terminal:
