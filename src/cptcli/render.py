@@ -253,9 +253,10 @@ def plain_procedure(
 ) -> str:
     lines: list[str] = []
     if header:
-        lines.append(f"{clean(record.code)}  {clean(record.name)}")
+        code = clean(record.code)
+        lines.append(_wrap(f"{code}  {clean(record.name)}", width, "", " " * (len(code) + 2)))
         details = [clean(record.category), record.system]
-        lines.append("  ".join(d for d in details if d))
+        lines.append(_wrap("  ".join(d for d in details if d), width, "", ""))
         if record.aliases:
             lines.append(
                 _wrap("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")

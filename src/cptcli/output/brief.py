@@ -94,10 +94,13 @@ def brief(record: Procedure) -> Brief:
 # --- fitting to a screen -------------------------------------------------------------
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
     import textwrap
 
-    return textwrap.wrap(text, width=max(width, 20), break_on_hyphens=False) or [""]
+    wrapped = textwrap.wrap(
+        text, width=max(width, 20), subsequent_indent=indent, break_on_hyphens=False
+    )
+    return wrapped or [""]
 
 
 def _join(items: Sequence[str]) -> str:
@@ -143,7 +146,8 @@ def _pieces(item: Brief, key: str) -> list[str]:
 def brief_lines(item: Brief, width: int = 80) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """The title lines and (label, lines) of each part, fitted to ``width`` columns
     and to :data:`TOTAL_LINES` lines in all (a little more on narrow screens)."""
-    title = _wrap(f"{clean(item.code)}  {clean(item.name)}", width)
+    code = clean(item.code)
+    title = _wrap(f"{code}  {clean(item.name)}", width, " " * (len(code) + 2))
     room = width - LABEL_WIDTH
     limits = dict(LIMITS)
     total = TOTAL_LINES if width >= 100 else TOTAL_LINES_NARROW
