@@ -94,12 +94,16 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     from cptcli import render
 
     rows = [
-        (f["origin"], f["path"], f"{f['records']} records" if f["exists"] else "missing")
+        (f["origin"], f["path"], _records(f["records"]) if f["exists"] else "missing")
         for f in folders
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
     out(render.plain_paths(rows, ENV.width))
     out(f"Code set: {CODE_SET}")
+
+
+def _records(count: int) -> str:
+    return f"{count} record" if count == 1 else f"{count} records"
 
 
 @command("import")
