@@ -672,9 +672,11 @@ def _print_briefs(library: Any, found: list[Any]) -> None:
     for i, item in enumerate(found):
         if i:
             out("")
+        if item.record is None and ENV.terminal:
+            out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=False))
+            continue
         if item.record is None:
-            text = render.plain_history(item.change, item.names, ENV.width, notice=False)
-            out(text)
+            out(render.plain_history(item.change, item.names, ENV.width, notice=False))
             continue
         origin = render.origin_line(record_origin(item.record))
         if ENV.terminal:
