@@ -118,6 +118,8 @@ def test_brief_on_a_terminal_is_styled_and_as_short(invoke) -> None:  # type: ig
     ).stdout
     assert "\x1b[1m" in styled
     assert len(styled.splitlines()) == len(plain.splitlines())
+    mixed = invoke("show", "55700", "99214", "--brief", env={"CPT_FORCE_TERMINAL": "1"}).stdout
+    assert mixed.startswith("╭") and "Deleted code" in mixed and "What" in mixed
 
 
 @pytest.mark.parametrize("extra", [["-s", "risks"], ["--format", "markdown"]])
