@@ -109,7 +109,8 @@ def test_real_terminal_gets_panels_and_honours_no_color(
     installed_cpt: list[str], no_color: bool
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update({"COLUMNS": "80", "TERM": "xterm-256color"})
+    # Paging is off here (tests/test_pager.py runs the pager in a terminal).
+    env.update({"COLUMNS": "80", "TERM": "xterm-256color", "CPT_PAGER": ""})
     if no_color:
         env["NO_COLOR"] = "1"
     screen = read_pty([*installed_cpt, "show", "93590"], env)

@@ -8,13 +8,14 @@ a typed error. It never prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cptcli.codeset import CODE_SET
 from cptcli.errors import CptError, NotFoundError
 from cptcli.history import History, HistoryEntry
 from cptcli.models import Match, Procedure
-from cptcli.paths import DataFolder
+from cptcli.paths import DataFolder, bundled_procedures_dir
 from cptcli.store import Library, normalize_code, system_for
 
 if TYPE_CHECKING:  # imported where used: a plain `cpt show` needs neither
@@ -57,6 +58,22 @@ class Found(NamedTuple):
                 "units": self.billed.units,
                 "leading_zeros_restored": self.billed.padded,
             }
+
+
+class Origin(NamedTuple):
+    """Where a record that is not bundled was read from."""
+
+    path: str
+    replaces_bundled: bool  # the bundled library has a record of the same code
+
+
+def record_origin(record: Procedure) -> Origin | None:
+    """The file of a record read from a user folder (None for a bundled record)."""
+    from cptcli.paths import bundled_record_file
+
+    if not record.source or Path(record.source).parent == bundled_procedures_dir():
+        return None
+    return Origin(record.source, bundled_record_file(record.code) is not None)
 
 
 def replacement_names(

@@ -186,6 +186,24 @@ def time_text(time: dict[str, Any] | None) -> str:
     return text
 
 
+# Words whose full stop does not end a sentence.
+_ABBREVIATIONS = {"e.g", "i.e", "vs", "etc", "approx", "dr", "no", "st", "mr", "mrs", "ms", "fig"}
+_SENTENCE_END: list[re.Pattern[str]] = []  # compiled on first use
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a paragraph (all of it when it is one sentence), with its
+    white space collapsed."""
+    if not _SENTENCE_END:
+        _SENTENCE_END.append(re.compile(r"[.!?](?=\s+[A-Z0-9(\"“'])"))
+    text = " ".join(text.split())
+    for found in _SENTENCE_END[0].finditer(text):
+        word = text[: found.start()].rsplit(" ", 1)[-1].lower()
+        if word.rstrip(".") not in _ABBREVIATIONS:
+            return text[: found.end()]
+    return text
+
+
 def flatten(value: SectionValue | None) -> list[str]:
     if value is None:
         return []

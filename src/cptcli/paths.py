@@ -45,6 +45,15 @@ def bundled_compiled_dir() -> Path:
     return bundled_data_dir() / "compiled"
 
 
+def bundled_record_file(code: str) -> Path | None:
+    """The bundled record file of a code, if the bundled library has one."""
+    folder = bundled_procedures_dir()
+    for name in (f"{code}.toml", f"{code.lower()}.toml"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def history_file() -> Path:
     return bundled_data_dir() / "history.toml"
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from cptcli.billed import CodeRef
     from cptcli.history import HistoryEntry
+    from cptcli.lookup import Origin
     from cptcli.modifiers import Modifier, Modifiers
 
 NOTICE = (
@@ -203,6 +204,24 @@ def footer(record: Procedure) -> str:
     return f"{reviewed}. Describes {CODE_SET}."
 
 
+def origin_line(origin: Origin | None) -> str:
+    """Where a record that is not bundled came from ("" for a bundled record)."""
+    if origin is None:
+        return ""
+    # The path comes last, so that only the screen's edge can break it.
+    lead = "Replaces the bundled record; from" if origin.replaces_bundled else "From"
+    return f"{lead} {clean(origin.path)}"
+
+
+def unwrapped(text: str, style: str = "") -> RenderableType:
+    """A line rich neither wraps nor cuts (printed with ``crop=False``): for paths."""
+    from rich.console import Group
+    from rich.text import Text
+
+    # In a Group, because print() joins bare Text objects into one that wraps.
+    return Group(Text(text, style=style, no_wrap=True, overflow="ignore"))
+
+
 # --- plain text ----------------------------------------------------------------------
 
 
@@ -218,6 +237,11 @@ def _wrap(text: str, width: int, first: str, rest: str) -> str:
     )
 
 
+def wrap_text(text: str, width: int = 80) -> str:
+    """A paragraph wrapped to the width, for plain text."""
+    return _wrap(text, width, "", "")
+
+
 def plain_procedure(
     record: Procedure,
     blocks: Sequence[Block],
@@ -225,12 +249,14 @@ def plain_procedure(
     header: bool = True,
     notice: bool = True,
     change: HistoryEntry | None = None,
+    origin: Origin | None = None,
 ) -> str:
     lines: list[str] = []
     if header:
-        lines.append(f"{clean(record.code)}  {clean(record.name)}")
+        code = clean(record.code)
+        lines.append(_wrap(f"{code}  {clean(record.name)}", width, "", " " * (len(code) + 2)))
         details = [clean(record.category), record.system]
-        lines.append("  ".join(d for d in details if d))
+        lines.append(_wrap("  ".join(d for d in details if d), width, "", ""))
         if record.aliases:
             lines.append(
                 _wrap("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")
@@ -241,9 +267,16 @@ def plain_procedure(
     if blocks:
         lines.append(plain_blocks(blocks, width))
     lines.append(footer(record))
+    if origin is not None:
+        lines.append(origin_line(origin))  # unwrapped: a path is never broken
     if notice:
         lines.append(NOTICE)
     return "\n".join(lines)
+
+
+def rule(width: int = 80) -> str:
+    """The line between two records in plain text."""
+    return "=" * max(width, 30)
 
 
 def plain_blocks(blocks: Sequence[Block], width: int = 80) -> str:
@@ -270,8 +303,10 @@ def _plain_part(part: Part, width: int, indent: str = "") -> str:
         return _wrap(part.text, width, marker, " " * len(marker))
     if part.kind == "label":
         return f"{part.text}:"
-    # a similar code
-    return f"  {part.text}  {part.detail or NOT_IN_LIBRARY}"
+    # a similar code, its name wrapped under itself
+    return _wrap(
+        f"{part.text}  {part.detail or NOT_IN_LIBRARY}", width, "  ", " " * (len(part.text) + 4)
+    )
 
 
 MATCH_COLUMNS = ("rank", "code", "score", "confidence", "name", "category", "matched")
@@ -293,7 +328,22 @@ def match_rows(matches: Sequence[Match]) -> list[tuple[str, ...]]:
     ]
 
 
-def plain_matches(matches: Sequence[Match]) -> str:
+# Below these widths the results table first drops the category, then folds the
+# matched text under the name, so that names keep room to be read.
+WIDE = 100
+MEDIUM = 80
+
+
+def match_columns(width: int) -> tuple[bool, bool]:
+    """Which optional result columns fit ``width``: (category, matched as a column)."""
+    return width >= WIDE, width >= MEDIUM
+
+
+def plain_matches(matches: Sequence[Match], width: int = 80) -> str:
+    """Results as aligned text. One line a result when every line fits the width;
+    otherwise rank, code, score and confidence on the left and, beside them, the name
+    wrapped to the width, with the category (on wide screens) and the matched text on
+    lines of their own below it."""
     rows = [
         (
             str(rank),
@@ -306,7 +356,34 @@ def plain_matches(matches: Sequence[Match]) -> str:
         )
         for rank, m in enumerate(matches, 1)
     ]
-    return _columns(rows)
+    table = _columns(rows)
+    if not rows or max(len(line) for line in table.splitlines()) <= width:
+        return table
+    left = _columns([(*row[:4], "") for row in rows]).splitlines()
+    indent = max(len(line) for line in left) + 2
+    show_category, _ = match_columns(width)
+    out = []
+    for lead, row in zip(left, rows):
+        lines = [row[4]] + ([row[5]] if show_category else []) + [row[6]]
+        wrapped = [_wrap(line, width, " " * indent, " " * indent).lstrip("\n") for line in lines]
+        text = "\n".join(wrapped)
+        out.append(lead.ljust(indent) + text[indent:])
+    return "\n".join(out)
+
+
+def plain_paths(rows: Sequence[tuple[str, str, str]], width: int = 80) -> str:
+    """Folders as (where from, path, what is there): aligned columns when every line
+    fits the width, else each folder's description on one line and its path, whole,
+    on the next, so that a path is never broken inside a word."""
+    cleaned = [tuple(clean(cell) for cell in row) for row in rows]
+    table = _columns(cleaned)
+    if not rows or max(len(line) for line in table.splitlines()) <= width:
+        return table
+    lines = []
+    for origin, path, detail in cleaned:
+        lines.append(f"{origin} ({detail})" if detail else origin)
+        lines.append(f"  {path}")
+    return "\n".join(lines)
 
 
 def plain_table(rows: Sequence[Sequence[str]]) -> str:
@@ -353,6 +430,7 @@ def rich_procedure(
     notice: bool = True,
     width: int = 80,
     change: HistoryEntry | None = None,
+    origin: Origin | None = None,
 ) -> list[RenderableType]:
     """Panels for a terminal ``width`` columns wide."""
     from rich.panel import Panel
@@ -380,6 +458,8 @@ def rich_procedure(
         out.append(Panel(Text("\n").join(lines), border_style=THEME["border"]))
     out.extend(rich_blocks(blocks, width))
     out.append(Text(footer(record), style=THEME["category"]))
+    if origin is not None:
+        out.append(unwrapped(origin_line(origin), THEME["category"]))
     if notice:
         out.append(Text(NOTICE, style=THEME["notice"]))
     return out
@@ -458,11 +538,14 @@ def _break_lines(text: str, width: int) -> str:
 
 
 def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> RenderableType:
-    """The results table. Column widths are worked out and text is wrapped here, which
-    is several times faster than letting the table measure and wrap every cell."""
+    """The results table, fitted to ``width``: below :data:`WIDE` columns the category
+    is left out, below :data:`MEDIUM` the matched text is folded under the name. Column
+    widths are worked out and text is wrapped here, which is several times faster than
+    letting the table measure and wrap every cell."""
     from rich.table import Table
     from rich.text import Text
 
+    show_category, matched_column = match_columns(width)
     rows = []
     for rank, match in enumerate(matches, 1):
         text, spans = _snippet(match)
@@ -484,9 +567,17 @@ def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> Rend
     fixed = [
         max([len(r[i]) for r in rows] + [len(h)]) for i, h in ((0, "#"), (1, "Code"), (5, "Match"))
     ]
-    free = max(width - sum(fixed) - 19, 30)  # 6 columns: 3 cells of borders and padding each
-    name_w, category_w = free * 3 // 8, free * 2 // 8
-    matched_w = free - name_w - category_w
+    columns = 4 + show_category + matched_column
+    # Each column takes 3 cells of borders and padding, and the table one more.
+    free = max(width - sum(fixed) - 3 * columns - 1, 20)
+    # The category and the matched text get what they need up to a share of the room,
+    # and the name the rest: short aliases leave the name more room than long snippets.
+    category_w = min(max(len(r[3]) for r in rows), free * 2 // 8) if show_category else 0
+    share = free * 3 // 8 if show_category else free // 2
+    matched_w = min(max(len(r[4].plain) for r in rows), share) if matched_column else 0
+    name_w = min(max(len(r[2]) for r in rows), free - category_w - matched_w)
+    if not matched_column:
+        matched_w = name_w = max(name_w, min(max(len(r[4].plain) for r in rows), free))
     table = Table(
         title=Text(f"Results for “{clean(query)}”"),
         title_justify="left",
@@ -496,21 +587,26 @@ def rich_matches(matches: Sequence[Match], query: str, width: int = 100) -> Rend
     table.add_column("#", justify="right", style="dim", no_wrap=True, width=fixed[0])
     table.add_column("Code", style=THEME["code"], no_wrap=True, width=fixed[1])
     table.add_column("Name", no_wrap=True, width=name_w)
-    table.add_column("Category", style=THEME["category"], no_wrap=True, width=category_w)
-    table.add_column("Matched", no_wrap=True, width=matched_w)
+    if show_category:
+        table.add_column("Category", style=THEME["category"], no_wrap=True, width=category_w)
+    if matched_column:
+        table.add_column("Matched", no_wrap=True, width=matched_w)
     table.add_column("Match", justify="right", no_wrap=True, width=fixed[2])
     for (rank, code, name, category, matched, score), match in zip(rows, matches):
         matched.plain = _break_lines(matched.plain, matched_w)
-        table.add_row(
-            rank,
-            Text(code),
-            Text(_break_lines(name, name_w)),
-            Text(_break_lines(category, category_w)),
-            matched,
+        cells: list[Any] = [rank, Text(code), Text(_break_lines(name, name_w))]
+        if not matched_column:
+            cells[2] = Text("\n").join([cells[2], matched])
+        if show_category:
+            cells.append(Text(_break_lines(category, category_w)))
+        if matched_column:
+            cells.append(matched)
+        cells.append(
             Text.assemble(
                 (score.split()[0], THEME["score"]), " ", (match.confidence, THEME[match.confidence])
-            ),
+            )
         )
+        table.add_row(*cells)
     return table
 
 

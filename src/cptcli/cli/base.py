@@ -10,7 +10,9 @@ There is no ``from __future__ import annotations`` here: the Typer releases that
 Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
 """
 
+import functools
 import importlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -30,6 +32,7 @@ _COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
 COMMAND_MODULES = {
     "search": "lookup",
     "show": "lookup",
+    "compare": "compare",
     "list": "library",
     "paths": "library",
     "import": "library",
@@ -57,6 +60,8 @@ class Environment:
     def __init__(self) -> None:
         self.data_dirs: list[Path] = []
         self.use_cache = True
+        self.no_pager = False  # --no-pager
+        self.pager_config: Optional[str] = None  # a configured pager command, if any
 
     @property
     def terminal(self) -> bool:
@@ -72,6 +77,17 @@ class Environment:
             import shutil
 
             return shutil.get_terminal_size((80, 24)).columns
+
+    @property
+    def paging(self) -> bool:
+        """Whether long output may go through a pager: only on a real terminal (styles
+        forced with CPT_FORCE_TERMINAL do not start a pager), never with --no-pager."""
+        if self.no_pager:
+            return False
+        try:
+            return sys.stdout.isatty() and os.isatty(sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            return False
 
     def folders(self) -> list[DataFolder]:
         return data_folders(self.data_dirs)
@@ -101,14 +117,85 @@ def out_rich(*renderables: Any) -> None:
         no_color=bool(os.environ.get("NO_COLOR")),
     )
     for renderable in renderables:
-        console.print(renderable)
+        # Renderables fit the width by themselves; crop=False keeps the lines that are
+        # meant to run past it (see render.unwrapped).
+        console.print(renderable, crop=False)
     sys.stdout.flush()
 
 
 def err(line: str) -> None:
-    """One line on stderr, flushed at once (messages never wait behind output)."""
+    """One line on stderr, flushed at once (messages never wait behind output), or,
+    while output is held for the pager, once the pager is done."""
+    if _HELD is not None:
+        _HELD.append(line)
+        return
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+# --- the pager -----------------------------------------------------------------------
+
+_HELD: Optional[list[str]] = None  # stderr lines held while output goes to the pager
+
+
+class _HeldOutput(io.StringIO):
+    """Standard output held for the pager; it renders as the terminal would."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def paged_output(func: Any) -> Any:
+    """Run a command with its output sent through the pager when it is taller than the
+    terminal (see output/pager.py). JSON output (--json, --format json or jsonl) and
+    --stdin batches are never paged."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        machine = kwargs.get("json_") or kwargs.get("format_") in ("json", "jsonl")
+        if machine or kwargs.get("stdin") or not ENV.paging:
+            return func(*args, **kwargs)
+        return _run_paged(func, args, kwargs)
+
+    return run
+
+
+def _run_paged(func: Any, args: Any, kwargs: Any) -> Any:
+    global _HELD
+    real = sys.stdout
+    held = _HeldOutput()
+    sys.stdout, _HELD = held, []
+    page = True
+    try:
+        return func(*args, **kwargs)
+    except (typer.Exit, SystemExit):
+        raise
+    except BaseException:
+        page = False  # a usage error or Ctrl-C: show what there is, as it is
+        raise
+    finally:
+        sys.stdout, lines, _HELD = real, _HELD, None
+        _show_held(held.getvalue(), page)
+        for line in lines:
+            err(line)
+
+
+def _show_held(text: str, page: bool) -> None:
+    if not text:
+        return
+    if page:
+        from cptcli.output import pager
+
+        command = pager.pager_command(os.environ, ENV.pager_config)
+        if command is not None and pager.should_page(text, ENV.width):
+            encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+            sys.stdout.flush()
+            if pager.run_pager(command, text, os.environ, encoding):
+                return
+            if not pager.is_default(command):
+                warn(f"the pager {command!r} could not be run; printing directly")
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def warn(message: str) -> None:
@@ -271,6 +358,12 @@ def main_options(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Build the search index in memory only.")
     ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager", help="Print long output directly, without $CPT_PAGER, $PAGER or less."
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -283,6 +376,7 @@ def main_options(
     """
     ENV.data_dirs = list(data_dir or [])
     ENV.use_cache = not no_cache
+    ENV.no_pager = no_pager
 
 
 # --- entry point ---------------------------------------------------------------------

@@ -22,12 +22,15 @@ from cptcli.cli.base import (
     out_json,
     out_rows,
     output_format,
+    paged_output,
+    warn,
 )
 from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
 from cptcli.errors import ExitCode
 
 
 @command("list", cls=FieldsCommand)
+@paged_output
 def list_(
     category: Annotated[
         Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
@@ -97,12 +100,16 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     from cptcli import render
 
     rows = [
-        (f["origin"], f["path"], f"{f['records']} records" if f["exists"] else "missing")
+        (f["origin"], f["path"], _records(f["records"]) if f["exists"] else "missing")
         for f in folders
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
-    out(render.plain_table(rows))
+    out(render.plain_paths(rows, ENV.width))
     out(f"Code set: {CODE_SET}")
+
+
+def _records(count: int) -> str:
+    return f"{count} record" if count == 1 else f"{count} records"
 
 
 @command("import")
@@ -151,12 +158,33 @@ def import_(
             out(outcome.toml)
         elif outcome.written:
             err(f"imported {outcome.name} -> {outcome.written}")
+            _warn_if_replacing(outcome.written)
     failures = [o.error for o in outcomes if o.error is not None]
     if failures:
         worst = max(e.exit_code for e in failures)
         for error in failures[:-1]:
             err(f"error: {error}")
         fail(str(failures[-1]), worst)
+
+
+def _warn_if_replacing(written: Path) -> None:
+    """Warn when a new record file hides a bundled record, and say how to undo it."""
+    from cptcli.paths import bundled_record_file
+
+    code = written.stem.upper()
+    loaded = {f.path.resolve() for f in ENV.folders() if f.origin != "bundled"}
+    if bundled_record_file(code) is None or written.parent.resolve() not in loaded:
+        return
+    if sys.platform == "win32":
+        undo = f'del "{written}"'
+    else:
+        import shlex
+
+        undo = f"rm {shlex.quote(str(written))}"
+    warn(
+        f"{code} is in the bundled library too; `cpt show {code}` and search now use "
+        f"your record instead. To undo, delete your file: {undo}"
+    )
 
 
 @command()

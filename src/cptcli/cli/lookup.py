@@ -24,6 +24,7 @@ from cptcli.cli.base import (
     out_json,
     out_rich,
     output_format,
+    paged_output,
     report,
     resolve_sections,
     section_option,
@@ -36,6 +37,7 @@ MAX_QUERY = 500  # characters: longer text is not a search query
 
 
 @command(cls=FieldsCommand)
+@paged_output
 def search(
     query: Annotated[
         Optional[list[str]],
@@ -195,7 +197,7 @@ def search(
             out_rich(render.rich_matches(matches, text, width=ENV.width))
             out_rich(*render.rich_blocks(render.modifier_blocks(explained), ENV.width))
         elif matches:
-            out(render.plain_matches(matches))
+            out(render.plain_matches(matches, ENV.width))
             if explained:
                 out("\n" + render.plain_blocks(render.modifier_blocks(explained), ENV.width))
         if len(matches) < total:
@@ -423,6 +425,7 @@ def _deleted_codes(index: Any, text: str, matches: list[Any], limit: int) -> lis
 
 
 @command(cls=FieldsCommand)
+@paged_output
 def show(
     codes: Annotated[
         list[str],
@@ -446,18 +449,31 @@ def show(
         ),
     ] = "text",
     fields: Annotated[Optional[str], fields_option()] = None,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            "-b",
+            help="The short view: what it is, why, how to prepare, how long, main risks.",
+        ),
+    ] = False,
 ) -> None:
     """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
     if format_ not in ("text", "markdown", "html", "json", "jsonl"):
         raise typer.BadParameter(
             "choose one of: text, markdown, html, json, jsonl", param_hint="--format"
         )
+    if brief and (section or format_ in ("markdown", "html")):
+        raise typer.BadParameter(
+            "--brief picks its own parts; drop --section and --format markdown/html",
+            param_hint="--brief",
+        )
     lines: dict[str, int] = {}
     if "-" in codes:
         codes, lines = _stdin_codes(codes)
     chosen = chosen_fields("show", fields)
     mode = "json" if json_ or (chosen is not None and format_ != "jsonl") else format_
-    _show(codes, resolve_sections(section), mode, lines, chosen)
+    _show(codes, resolve_sections(section), mode, lines, chosen, brief)
 
 
 def _stdin_lines() -> Any:
@@ -542,10 +558,12 @@ def _show(
     json_: Any,
     lines: Optional[dict[str, int]] = None,
     fields: Optional[list[str]] = None,
+    brief: bool = False,
 ) -> None:
     """Print the answers for codes; ``json_`` is False/"text", True/"json" or "jsonl";
     ``lines`` gives the input line of codes read from standard input (a bad line is
-    reported with its number and does not stop the rest); ``fields`` picks JSON keys."""
+    reported with its number and does not stop the rest); ``fields`` picks JSON keys;
+    ``brief`` asks for the short view of each record."""
     mode = {False: "text", True: "json"}.get(json_, json_)
     lines = lines or {}
     from cptcli.errors import NotFoundError
@@ -570,7 +588,11 @@ def _show(
         # the library lacks, or an argument that is no code (found: false and the error).
         documents = [
             pick(
-                stamp(_with_modifiers(a.to_dict(sections), reference))
+                (
+                    stamp(_brief_document(a))
+                    if brief and a.record is not None
+                    else stamp(_with_modifiers(a.to_dict(sections), reference))
+                )
                 if not isinstance(a, CptError)
                 else (
                     stamp(missing[t].to_dict())
@@ -594,7 +616,9 @@ def _show(
     elif mode == "html":
         _print_html(library, answers, missing, sections, reference)
     else:
-        if found:
+        if found and brief:
+            _print_briefs(library, found)
+        elif found:
             _print_records(library, found, sections, reference)
         for gap in missing.values():
             _print_absent(gap, first=not found and gap is next(iter(missing.values())))
@@ -700,13 +724,53 @@ def _with_modifiers(item: dict[str, Any], reference: Any) -> dict[str, Any]:
     return item
 
 
+def _brief_document(item: Any) -> dict[str, Any]:
+    from cptcli.output.brief import brief
+
+    return brief(item.record).to_dict()
+
+
+def _print_briefs(library: Any, found: list[Any]) -> None:
+    """The short view of each record, a blank line between them, the notice once."""
+    from cptcli import render
+    from cptcli.lookup import record_origin
+    from cptcli.output.brief import brief, plain_brief, rich_brief
+
+    for i, item in enumerate(found):
+        if i:
+            out("")
+        if item.record is None and ENV.terminal:
+            out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=False))
+            continue
+        if item.record is None:
+            out(render.plain_history(item.change, item.names, ENV.width, notice=False))
+            continue
+        origin = render.origin_line(record_origin(item.record))
+        if ENV.terminal:
+            out_rich(rich_brief(brief(item.record), ENV.width, render.THEME))
+            if origin:
+                out_rich(render.unwrapped(origin, render.THEME["category"]))
+        else:
+            out(plain_brief(brief(item.record), ENV.width) + (f"\n{origin}" if origin else ""))
+    if ENV.terminal:
+        from rich.text import Text
+
+        out_rich(Text(render.NOTICE, style=render.THEME["notice"]))
+    else:
+        out(render.wrap_text(render.NOTICE, ENV.width))
+    report(library.problems)
+
+
 def _print_records(
     library: Any, found: list[Any], sections: Optional[list[str]], reference: Any = None
 ) -> None:
     from cptcli import render
+    from cptcli.lookup import record_origin
 
     for i, item in enumerate(found):
         last = i == len(found) - 1
+        if i and not ENV.terminal:
+            out("\n" + render.rule(ENV.width))  # panels set records apart on a terminal
         if item.record is None:
             if ENV.terminal:
                 out_rich(*render.rich_history(item.change, item.names, ENV.width, notice=last))
@@ -716,15 +780,28 @@ def _print_records(
             continue
         record = item.record
         blocks = _record_blocks(library, item, sections, reference)
+        origin = record_origin(record)
         if ENV.terminal:
             out_rich(
                 *render.rich_procedure(
-                    record, blocks, header=True, notice=last, width=ENV.width, change=item.change
+                    record,
+                    blocks,
+                    header=True,
+                    notice=last,
+                    width=ENV.width,
+                    change=item.change,
+                    origin=origin,
                 )
             )
         else:
             text = render.plain_procedure(
-                record, blocks, width=ENV.width, header=True, notice=last, change=item.change
+                record,
+                blocks,
+                width=ENV.width,
+                header=True,
+                notice=last,
+                change=item.change,
+                origin=origin,
             )
             out(text + ("" if last else "\n"))
     report(library.problems)
