@@ -10,6 +10,7 @@ import typer
 
 from cptcli.cli.base import (
     ENV,
+    at_least,
     command,
     complete_code,
     complete_field,
@@ -27,6 +28,7 @@ from cptcli.cli.base import (
     report,
     resolve_sections,
     section_option,
+    settings,
     warn,
 )
 from cptcli.errors import CptError, ExitCode
@@ -40,21 +42,38 @@ def search(
         Optional[list[str]],
         typer.Argument(metavar="QUERY...", help="Words, a code, a code prefix or a range."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
+    limit: Annotated[
+        Optional[int],
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            callback=at_least(1),
+            help="Most results (default 10, or limit in the settings file).",
+        ),
+    ] = None,
     field_: Annotated[
         str,
         typer.Option(
             "--field",
             "-f",
+            metavar="FIELD",
             help="Where to look: all, name, aliases, indications, text.",
             autocompletion=complete_field,
         ),
     ] = "all",
     category: Annotated[
-        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+        Optional[str],
+        typer.Option("--category", "-c", metavar="TEXT", help="Only categories containing TEXT."),
     ] = None,
     min_score: Annotated[
-        float, typer.Option("--min-score", min=0, max=100, help="Drop results below this score.")
+        float,
+        typer.Option(
+            "--min-score",
+            metavar="SCORE",
+            callback=at_least(0, 100),
+            help="Drop results below this score (0 to 100).",
+        ),
     ] = 40.0,
     section: Annotated[
         Optional[list[str]], section_option("Also print these sections of the top result.")
@@ -69,8 +88,27 @@ def search(
         bool, typer.Option("--stdin", help="Read one query per line from standard input.")
     ] = False,
 ) -> None:
-    """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
+    """Search codes, names, lay terms and indications.
+
+    A query is words (lay terms, abbreviations and typos work), a code, a code prefix,
+    a range of codes, or codes as written on a bill. On a terminal the results are a
+    table; piped, one tab-separated line per result.
+
+    Examples:
+
+      cpt search knee replacement     lay words
+      cpt search colonoscopy -n 3     the best three
+      cpt search 9921                 a code prefix: a family
+      cpt search 99202-99205          a range of codes
+      cpt search "CPT 99214-25"       a code as on a bill
+      cpt search mri knee --json      JSON for scripts
+      cpt search colonoscopy -s prep  the top one's preparation
+      cpt search --stdin < queries.txt
+    """
     from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
+
+    if limit is None:
+        limit = settings().limit
 
     if stdin:
         if query:
@@ -410,18 +448,37 @@ def show(
     ],
     section: Annotated[
         Optional[list[str]],
-        section_option("Only these sections (repeatable): a key, title, alias or prefix."),
+        section_option(
+            "Only these sections (repeatable): a key, title, alias or prefix; "
+            "cpt sections lists them."
+        ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     format_: Annotated[
         str,
         typer.Option(
             "--format",
+            metavar="FORMAT",
             help="text, markdown, json (as --json) or jsonl (one JSON document per line).",
         ),
     ] = "text",
 ) -> None:
-    """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
+    """Print the summary of one or more procedures.
+
+    Codes may be written as on a bill (99214-25, CPT 80053, 97110 x 3). Sections
+    are chosen with --section by key, title, alias or prefix: cpt sections lists
+    them. Without --section, text and markdown show the sections named in the
+    settings file (cpt help settings), else all.
+
+    Examples:
+
+      cpt show 99214                   the whole summary
+      cpt show 45378 -s prep -s risks  preparation and risks
+      cpt show 99213 99214             several codes
+      cpt show 85230 --json            JSON for scripts
+      cpt show 93590 --format markdown
+      cut -f1 codes.tsv | cpt show - --format jsonl
+    """
     if format_ not in ("text", "markdown", "json", "jsonl"):
         raise typer.BadParameter(
             "choose one of: text, markdown, json, jsonl", param_hint="--format"
@@ -429,7 +486,11 @@ def show(
     lines: dict[str, int] = {}
     if "-" in codes:
         codes, lines = _stdin_codes(codes)
-    _show(codes, resolve_sections(section), "json" if json_ else format_, lines)
+    wanted = resolve_sections(section)
+    if wanted is None and not json_ and format_ in ("text", "markdown"):
+        chosen = settings().sections  # JSON keeps every section: scripts rely on it
+        wanted = list(chosen) if chosen else None
+    _show(codes, wanted, "json" if json_ else format_, lines)
 
 
 def _stdin_lines() -> Any:
