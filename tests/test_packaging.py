@@ -31,6 +31,9 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
     assert "cptcli/data/vocabulary.toml" in names
     assert "cptcli/cli/base.py" in names
     assert "cptcli/py.typed" in names
+    # The manual page, installed under <prefix>/share/man/man1 where `man` finds it.
+    [page] = [n for n in names if n.endswith(".data/data/share/man/man1/cpt.1")]
+    assert zipfile.ZipFile(wheel).read(page) == (ROOT / "share/man/man1/cpt.1").read_bytes()
     # Every bundled record is also precompiled (see compiled.py), none is left out.
     compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
     assert compiled == sorted(
