@@ -228,7 +228,7 @@ def format_option() -> Any:
     )
 
 
-def at_least(low: float, high: Optional[float] = None) -> Any:
+def in_range(low: float, high: Optional[float] = None) -> Any:
     """An option callback that accepts numbers from ``low`` (to ``high``).
 
     Used instead of Typer's ``min=``/``max=``, which print ``<int range> [x>=1]`` in help."""

@@ -10,7 +10,6 @@ import typer
 
 from cptcli.cli.base import (
     ENV,
-    at_least,
     command,
     complete_code,
     complete_field,
@@ -19,6 +18,7 @@ from cptcli.cli.base import (
     fail,
     format_option,
     header_option,
+    in_range,
     load_index,
     open_index,
     out,
@@ -48,7 +48,7 @@ def search(
             "--limit",
             "-n",
             metavar="N",
-            callback=at_least(1),
+            callback=in_range(1),
             help="Most results (default 10, or limit in the settings file).",
         ),
     ] = None,
@@ -71,7 +71,7 @@ def search(
         typer.Option(
             "--min-score",
             metavar="SCORE",
-            callback=at_least(0, 100),
+            callback=in_range(0, 100),
             help="Drop results below this score (0 to 100).",
         ),
     ] = 40.0,
