@@ -26,6 +26,8 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("CPT_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))  # no settings file
+    monkeypatch.delenv("CPT_CONFIG", raising=False)
     monkeypatch.delenv("CPT_DATA_PATH", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("CPT_FORCE_TERMINAL", raising=False)
@@ -33,6 +35,7 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("COLUMNS", "80")
     cli.ENV.data_dirs = []
     cli.ENV.use_cache = True
+    cli.ENV.settings = None
     return home
 
 

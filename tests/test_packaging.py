@@ -37,6 +37,9 @@ def test_wheel_contains_data_and_installed_package_uses_it(tmp_path: Path, invok
         for p in (ROOT / "src" / "cptcli" / "library" / "schemas").glob("*.schema.json")
     }
     assert len(schemas) >= 4
+    # The manual page, installed under <prefix>/share/man/man1 where `man` finds it.
+    [page] = [n for n in names if n.endswith(".data/data/share/man/man1/cpt.1")]
+    assert zipfile.ZipFile(wheel).read(page) == (ROOT / "share/man/man1/cpt.1").read_bytes()
     # Every bundled record is also precompiled (see compiled.py), none is left out.
     compiled = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("cptcli/data/compiled/"))
     assert compiled == sorted(

@@ -58,9 +58,9 @@ def fake_pager(tmp_path: Path) -> tuple[str, Path]:
         ({"CPT_PAGER": "  "}, "most", None),
         ({"PAGER": ""}, None, None),
         ({"PAGER": "cat"}, None, None),  # cat pages nothing
-        ({}, "less -S", "less -S"),  # the configured pager ...
-        ({"PAGER": "more"}, "less -S", "less -S"),  # ... beats the general $PAGER
-        ({"CPT_PAGER": "most"}, "less -S", "most"),  # ... but not $CPT_PAGER
+        ({}, "less -S", "less -S"),  # the settings file's pager when nothing else is set
+        ({"PAGER": "more"}, "less -S", "more"),  # ... the environment beats the settings
+        ({"CPT_PAGER": "most"}, "less -S", "most"),
         ({}, "", None),
     ],
 )

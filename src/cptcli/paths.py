@@ -9,6 +9,10 @@ Record folders, in load order (a later record with the same code wins):
      or ``$CPT_USER_DATA_DIR``)
   3. each folder in ``$CPT_DATA_PATH`` (separated by ``os.pathsep``)
   4. each ``--data-dir`` given on the command line
+
+The settings file is ``platformdirs.user_config_dir("cptcli")/config.toml`` (on Linux
+``$XDG_CONFIG_HOME/cptcli/config.toml``, default ``~/.config/cptcli/config.toml``), or
+the file ``$CPT_CONFIG`` names.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 APP_NAME = "cptcli"
+CONFIG_NAME = "config.toml"
 
 
 class DataFolder(NamedTuple):
@@ -112,6 +117,19 @@ def cache_dir() -> tuple[Path, str]:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir(APP_NAME, appauthor=False)), "platformdirs"
+
+
+def config_file() -> tuple[Path, str]:
+    """The settings file and where that choice came from (it may not exist)."""
+    override = os.environ.get("CPT_CONFIG")
+    if override:
+        return Path(override).expanduser(), "CPT_CONFIG"
+    direct = _xdg_folder("XDG_CONFIG_HOME", ".config")
+    if direct is not None:
+        return direct / CONFIG_NAME, "platformdirs"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / CONFIG_NAME, "platformdirs"
 
 
 def data_folders(extra: list[Path] | None = None) -> list[DataFolder]:

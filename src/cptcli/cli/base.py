@@ -40,6 +40,7 @@ COMMAND_MODULES = {
     "sections": "reference",
     "modifier": "reference",
     "schema": "reference",
+    "help": "help",
 }
 
 
@@ -61,12 +62,24 @@ class Environment:
         self.data_dirs: list[Path] = []
         self.use_cache = True
         self.no_pager = False  # --no-pager
-        self.pager_config: Optional[str] = None  # a configured pager command, if any
+        self.settings: Any = None  # the settings file, read on first use (see settings())
 
     @property
     def terminal(self) -> bool:
-        forced = os.environ.get("FORCE_COLOR") or os.environ.get("CPT_FORCE_TERMINAL")
-        return bool(forced) or sys.stdout.isatty()
+        from cptcli.config import terminal_layout
+
+        if terminal_layout("auto", os.environ, sys.stdout.isatty()):
+            return True  # decided without reading the settings file
+        return terminal_layout(settings().color, os.environ, False)
+
+    @property
+    def color(self) -> bool:
+        """Whether terminal output is coloured (NO_COLOR and FORCE_COLOR beat the file)."""
+        from cptcli.config import use_color
+
+        if os.environ.get("NO_COLOR") or os.environ.get("FORCE_COLOR"):
+            return use_color("auto", os.environ)
+        return use_color(settings().color, os.environ)
 
     @property
     def width(self) -> int:
@@ -96,6 +109,19 @@ class Environment:
 ENV = Environment()
 
 
+def settings() -> Any:
+    """The settings file's values, read once per run; each problem in the file is a
+    warning naming the file and line, and the rest of the file still applies."""
+    if ENV.settings is None:
+        from cptcli.config import load
+        from cptcli.models import clean
+
+        ENV.settings = load()
+        for problem in ENV.settings.problems:
+            warn(clean(f"settings file {problem}"))
+    return ENV.settings
+
+
 def out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
@@ -114,7 +140,7 @@ def out_rich(*renderables: Any) -> None:
         file=sys.stdout,
         force_terminal=True,
         width=ENV.width,
-        no_color=bool(os.environ.get("NO_COLOR")),
+        no_color=not ENV.color,
     )
     for renderable in renderables:
         # Renderables fit the width by themselves; crop=False keeps the lines that are
@@ -186,7 +212,7 @@ def _show_held(text: str, page: bool) -> None:
     if page:
         from cptcli.output import pager
 
-        command = pager.pager_command(os.environ, ENV.pager_config)
+        command = pager.pager_command(os.environ, settings().pager)
         if command is not None and pager.should_page(text, ENV.width):
             encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
             sys.stdout.flush()
@@ -275,15 +301,33 @@ def complete_section(incomplete: str) -> list[str]:
 
 def section_option(help_text: str) -> Any:
     """The ``--section/-s`` option shared by show and search."""
-    return typer.Option("--section", "-s", help=help_text, autocompletion=complete_section)
+    return typer.Option(
+        "--section", "-s", metavar="SECTION", help=help_text, autocompletion=complete_section
+    )
 
 
 def format_option() -> Any:
     """The ``--format`` option of the tabular commands (search, list, modifier)."""
     return typer.Option(
         "--format",
+        metavar="FORMAT",
         help="table (default on a terminal), tsv (default when piped), csv, json, markdown.",
     )
+
+
+def in_range(low: float, high: Optional[float] = None) -> Any:
+    """An option callback that accepts numbers from ``low`` (to ``high``).
+
+    Used instead of Typer's ``min=``/``max=``, which print ``<int range> [x>=1]`` in help."""
+
+    def check(value: Any) -> Any:
+        # `not value >= low` also refuses NaN, which compares false to everything.
+        if value is not None and (not value >= low or (high is not None and value > high)):
+            span = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+            raise typer.BadParameter(f"give a number {span}")
+        return value
+
+    return check
 
 
 def header_option() -> Any:
@@ -351,6 +395,7 @@ def main_options(
         Optional[list[Path]],
         typer.Option(
             "--data-dir",
+            metavar="FOLDER",
             help="Also load records from this folder (repeatable; later folders win).",
             file_okay=False,
         ),
@@ -377,16 +422,38 @@ def main_options(
     ENV.data_dirs = list(data_dir or [])
     ENV.use_cache = not no_cache
     ENV.no_pager = no_pager
+    ENV.settings = None
 
 
 # --- entry point ---------------------------------------------------------------------
 
 
+APP_HELP = """Find medical procedure codes and read plain-language procedure summaries.
+
+Examples:
+
+  cpt search knee replacement        codes by lay words, names, typos
+  cpt show 99214                     what a code means, section by section
+  cpt show 45378 -s prep -s risks    only some sections (see cpt sections)
+  cpt search 99214-25 --json         codes as written on a bill, as JSON
+  cpt help settings                  defaults you set once
+"""
+
+
 def build_app(only: Optional[str] = None) -> typer.Typer:
     """The ``cpt`` app with every command, or with just the command ``only``."""
+    from cptcli.cli.helpstyle import Command, Group
+
+    help_text = epilog = None
+    if only is None:  # the app's own help may be printed (a command's run never does)
+        from cptcli.output import topics
+
+        help_text, epilog = APP_HELP + "\n" + topics.NOTICE, topics.epilog()
     new = typer.Typer(
         name="cpt",
-        help="Find medical procedure codes and read plain-language procedure summaries.",
+        help=help_text,
+        epilog=epilog,
+        cls=Group,
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
         rich_markup_mode="rich",
@@ -399,7 +466,7 @@ def build_app(only: Optional[str] = None) -> typer.Typer:
     order = list(COMMAND_MODULES)
     for name, func, settings in sorted(_COMMANDS, key=lambda c: order.index(c[0])):
         if only is None or name == only:
-            new.command(name, **settings)(func)
+            new.command(name, **{"cls": Command, **settings})(func)
     return new
 
 

@@ -28,8 +28,8 @@ def compare(
     codes: Annotated[
         list[str],
         typer.Argument(
-            metavar="CODE CODE...",
-            help="Two or more codes.",
+            metavar="CODE...",
+            help="Two or more codes to compare.",
             autocompletion=complete_code,
         ),
     ],
@@ -39,7 +39,18 @@ def compare(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compare codes side by side: name, time rule, decision-making, add-on, setting,
-    duration. Example: cpt compare 99213 99214"""
+    duration.
+
+    The rows where the codes differ come first; facts they all share are summed up in one
+    line (--all lists them). A code that is not in the library is reported on stderr.
+
+    Examples:
+
+      cpt compare 99213 99214          two office visit levels
+      cpt compare 99202 99203 99204    three or more codes
+      cpt compare 70551 70552 70553 --all
+      cpt compare 99213 99214 --json   JSON for scripts
+    """
     from cptcli.cli.lookup import load_history
     from cptcli.compare import compare as compare_records
     from cptcli.lookup import lookup_codes

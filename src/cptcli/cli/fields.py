@@ -21,8 +21,8 @@ import re
 from typing import Any, Optional
 
 import typer
-from typer.core import TyperCommand
 
+from cptcli.cli.helpstyle import Command
 from cptcli.errors import ExitCode
 
 _FIELD_LIST = re.compile(r"[a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)*,?")
@@ -63,7 +63,7 @@ def move_field_lists(command: str, args: list[str]) -> list[str]:
     return moved
 
 
-class FieldsCommand(TyperCommand):
+class FieldsCommand(Command):
     """A command whose ``--json`` may name the fields to print."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -72,7 +72,9 @@ class FieldsCommand(TyperCommand):
 
 
 def fields_option() -> Any:
-    return typer.Option("--fields", hidden=True, help="Keys to print with --json.")
+    return typer.Option(
+        "--fields", hidden=True, metavar="FIELDS", help="Keys to print with --json."
+    )
 
 
 def chosen_fields(command: str, text: Optional[str]) -> Optional[list[str]]:

@@ -23,6 +23,7 @@ from cptcli.cli.base import (
     out_rows,
     output_format,
     paged_output,
+    settings,
     warn,
 )
 from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
@@ -33,14 +34,27 @@ from cptcli.errors import ExitCode
 @paged_output
 def list_(
     category: Annotated[
-        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+        Optional[str],
+        typer.Option("--category", "-c", metavar="TEXT", help="Only categories containing TEXT."),
     ] = None,
     json_: Annotated[bool, json_option()] = False,
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
     fields: Annotated[Optional[str], fields_option()] = None,
 ) -> None:
-    """List every code in the library with its name and category."""
+    """List every code in the library with its name and category.
+
+    On a terminal a table; piped, one tab-separated line per code (code, name,
+    category), ready for cut, grep, fzf or a spreadsheet.
+
+    Examples:
+
+      cpt list                          every code
+      cpt list -c radiology             one category
+      cpt list | cut -f2 | grep -i knee
+      cpt list --format csv --header > codes.csv
+      cpt list --json
+    """
     from cptcli.search import fold
 
     chosen = chosen_fields("list", fields)
@@ -69,7 +83,17 @@ def list_(
 
 @command()
 def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Show the folders records are read from, in load order, and the cache folder."""
+    """Show the folders records are read from, the cache folder and the settings file.
+
+    Folders are listed in load order: a record replaces an earlier one with the same
+    code. A folder or file that does not exist yet is marked missing.
+
+    Examples:
+
+      cpt paths
+      cpt paths --json
+      CPT_DATA_PATH=~/records cpt paths
+    """
     from cptcli.paths import cache_dir
     from cptcli.store import record_files
 
@@ -85,6 +109,7 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     from cptcli.codeset import CODE_SET
 
     cache, origin = cache_dir()
+    config = settings()
     if json_:
         from cptcli import __version__
 
@@ -94,6 +119,11 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
                 "version": __version__,
                 "data": folders,
                 "cache": {"path": str(cache), "origin": origin},
+                "config": {
+                    "path": str(config.path),
+                    "origin": config.origin,
+                    "exists": config.exists,
+                },
             }
         )
         return
@@ -104,6 +134,9 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
         for f in folders
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
+    rows.append(
+        (f"settings ({config.origin})", str(config.path), "" if config.exists else "missing")
+    )
     out(render.plain_paths(rows, ENV.width))
     out(f"Code set: {CODE_SET}")
 
@@ -121,21 +154,37 @@ def import_(
     to: Annotated[
         Optional[Path],
         typer.Option(
-            "--to", help="Folder to write records to (default: your data folder).", file_okay=False
+            "--to",
+            metavar="FOLDER",
+            help="Folder to write records to (default: your data folder).",
+            file_okay=False,
         ),
     ] = None,
     code: Annotated[
-        Optional[str], typer.Option("--code", help="The code, when the page does not say.")
+        Optional[str],
+        typer.Option("--code", metavar="CODE", help="The code, when the page does not say."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing records.")] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the TOML instead of writing it.")
     ] = False,
     encoding: Annotated[
-        str, typer.Option("--encoding", help="Text encoding of the pages.")
+        str,
+        typer.Option("--encoding", metavar="ENCODING", help="Text encoding of the pages."),
     ] = "utf-8",
 ) -> None:
-    """Turn saved procedure pages into records. Example: cpt import page-45378.txt"""
+    """Turn saved procedure pages into records.
+
+    Each page becomes one TOML record in your data folder (cpt paths shows it),
+    which then overrides a bundled record with the same code.
+
+    Examples:
+
+      cpt import page-45378.txt
+      cpt import pages/*.txt --to ~/records
+      cpt import page.txt --code 45378 --dry-run
+      pbpaste | cpt import - --code 45378
+    """
     from cptcli.importer import import_pages
     from cptcli.paths import user_procedures_dir
 
@@ -198,7 +247,17 @@ def validate(
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check record files against the record format; one line per problem."""
+    """Check record files against the record format; one line per problem.
+
+    Each problem is printed as file:line: message, so editors can jump to it.
+
+    Examples:
+
+      cpt validate                       every folder in use
+      cpt validate ~/records/45378.toml
+      cpt validate data/procedures --strict
+      cpt validate --json
+    """
     from cptcli.validation import validate_paths
 
     # By default every folder in use; a user folder not created yet has nothing to check.

@@ -18,6 +18,7 @@ from cptcli.cli.base import (
     fail,
     format_option,
     header_option,
+    in_range,
     load_index,
     open_index,
     out,
@@ -28,6 +29,7 @@ from cptcli.cli.base import (
     report,
     resolve_sections,
     section_option,
+    settings,
     warn,
 )
 from cptcli.cli.fields import FieldsCommand, chosen_fields, fields_option, json_option, pick
@@ -43,21 +45,38 @@ def search(
         Optional[list[str]],
         typer.Argument(metavar="QUERY...", help="Words, a code, a code prefix or a range."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results.")] = 10,
+    limit: Annotated[
+        Optional[int],
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            callback=in_range(1),
+            help="Most results (default 10, or limit in the settings file).",
+        ),
+    ] = None,
     field_: Annotated[
         str,
         typer.Option(
             "--field",
             "-f",
+            metavar="FIELD",
             help="Where to look: all, name, aliases, indications, text.",
             autocompletion=complete_field,
         ),
     ] = "all",
     category: Annotated[
-        Optional[str], typer.Option("--category", "-c", help="Only categories containing TEXT.")
+        Optional[str],
+        typer.Option("--category", "-c", metavar="TEXT", help="Only categories containing TEXT."),
     ] = None,
     min_score: Annotated[
-        float, typer.Option("--min-score", min=0, max=100, help="Drop results below this score.")
+        float,
+        typer.Option(
+            "--min-score",
+            metavar="SCORE",
+            callback=in_range(0, 100),
+            help="Drop results below this score (0 to 100).",
+        ),
     ] = 40.0,
     section: Annotated[
         Optional[list[str]], section_option("Also print these sections of the top result.")
@@ -73,11 +92,30 @@ def search(
     ] = False,
     fields: Annotated[Optional[str], fields_option()] = None,
 ) -> None:
-    """Search codes, names, lay terms and indications. Example: cpt search factor VII"""
+    """Search codes, names, lay terms and indications.
+
+    A query is words (lay terms, abbreviations and typos work), a code, a code prefix,
+    a range of codes, or codes as written on a bill. On a terminal the results are a
+    table; piped, one tab-separated line per result.
+
+    Examples:
+
+      cpt search knee replacement     lay words
+      cpt search colonoscopy -n 3     the best three
+      cpt search 9921                 a code prefix: a family
+      cpt search 99202-99205          a range of codes
+      cpt search "CPT 99214-25"       a code as on a bill
+      cpt search mri knee --json      JSON for scripts
+      cpt search colonoscopy -s prep  the top one's preparation
+      cpt search --stdin < queries.txt
+    """
     from cptcli.search import FIELD_CHOICES, Results, SearchOptions, find
 
     chosen = chosen_fields("search", fields)
     json_ = json_ or chosen is not None
+    if limit is None:
+        limit = settings().limit
+
     if stdin:
         if chosen is not None:
             raise typer.BadParameter("--json FIELDS does not work with --stdin")
@@ -437,28 +475,51 @@ def show(
     ],
     section: Annotated[
         Optional[list[str]],
-        section_option("Only these sections (repeatable): a key, title, alias or prefix."),
+        section_option(
+            "Only these sections (repeatable): a key, title, alias or prefix; "
+            "cpt sections lists them."
+        ),
     ] = None,
     json_: Annotated[bool, json_option()] = False,
     format_: Annotated[
         str,
         typer.Option(
             "--format",
+            metavar="FORMAT",
             help="text, markdown, html (a page to print), json (as --json) or jsonl "
             "(one JSON document per line).",
         ),
     ] = "text",
     fields: Annotated[Optional[str], fields_option()] = None,
     brief: Annotated[
-        bool,
+        Optional[bool],
         typer.Option(
-            "--brief",
+            "--brief/--full",
             "-b",
-            help="The short view: what it is, why, how to prepare, how long, main risks.",
+            help="The short view: what it is, why, how to prepare, how long, main risks "
+            "(--full: the whole record, when the settings file asks for brief).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
 ) -> None:
-    """Print the summary of one or more procedures. Example: cpt show 93590 -s risks"""
+    """Print the summary of one or more procedures.
+
+    Codes may be written as on a bill (99214-25, CPT 80053, 97110 x 3). Sections
+    are chosen with --section by key, title, alias or prefix: cpt sections lists
+    them. Without --section, text, markdown and html show the sections named in the
+    settings file (cpt help settings), else all.
+
+    Examples:
+
+      cpt show 99214                   the whole summary
+      cpt show 45378 -s prep -s risks  preparation and risks
+      cpt show 99213 99214             several codes
+      cpt show 85230 --json            JSON for scripts
+      cpt show 93590 --format markdown
+      cpt show 66984 --format html > handout.html
+      cpt show 99214 --brief           the short view
+      cut -f1 codes.tsv | cpt show - --format jsonl
+    """
     if format_ not in ("text", "markdown", "html", "json", "jsonl"):
         raise typer.BadParameter(
             "choose one of: text, markdown, html, json, jsonl", param_hint="--format"
@@ -473,7 +534,13 @@ def show(
         codes, lines = _stdin_codes(codes)
     chosen = chosen_fields("show", fields)
     mode = "json" if json_ or (chosen is not None and format_ != "jsonl") else format_
-    _show(codes, resolve_sections(section), mode, lines, chosen, brief)
+    wanted = resolve_sections(section)
+    if wanted is None and mode in ("text", "markdown", "html"):
+        configured = settings()  # JSON keeps every section: scripts rely on it
+        wanted = list(configured.sections) if configured.sections else None
+        if brief is None and mode == "text":
+            brief = configured.brief
+    _show(codes, wanted, mode, lines, chosen, bool(brief))
 
 
 def _stdin_lines() -> Any:

@@ -25,7 +25,17 @@ from cptcli.errors import ExitCode
 
 @command()
 def sections(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """List the sections of a summary, with their titles and aliases."""
+    """List the sections of a summary, with their titles and aliases.
+
+    Any of these names, or a prefix of one, picks a section for cpt show --section
+    and for the sections setting.
+
+    Examples:
+
+      cpt sections
+      cpt sections --json
+      cpt show 45378 -s prep     (prep is an alias of preparation)
+    """
     from cptcli.sections import SECTIONS
 
     if json_:
@@ -50,7 +60,18 @@ def modifier(
     format_: Annotated[Optional[str], format_option()] = None,
     header: Annotated[bool, header_option()] = False,
 ) -> None:
-    """Explain a CPT or HCPCS modifier, or list them all. Example: cpt modifier 25"""
+    """Explain a CPT or HCPCS modifier, or list them all.
+
+    A modifier is the two characters after a code on a bill (the 25 of 99214-25); it
+    tells the payer something about how or where the service was done.
+
+    Examples:
+
+      cpt modifier 25              what modifier 25 means
+      cpt modifier                 every modifier in the reference
+      cpt modifier --format csv --header
+      cpt search bilateral modifier
+    """
     from cptcli import render
     from cptcli.cli.lookup import load_modifiers
 
@@ -88,12 +109,22 @@ def schema(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="[NAME]",
+            metavar="NAME",
             help="record (default), search, show, list, paths, sections, modifier or validate.",
         ),
     ] = "record",
 ) -> None:
-    """Print a JSON Schema: the record format, or a command's --json output."""
+    """Print a JSON Schema: the record format, or a command's --json output.
+
+    The record schema describes a record file (TOML) for editors and checkers; the others
+    describe the JSON documents of search, show, list and the other commands.
+
+    Examples:
+
+      cpt schema                       the record format
+      cpt schema show                  what cpt show --json prints
+      cpt schema record > record.schema.json
+    """
     from cptcli.library.schema import UnknownSchema, schema_text
 
     try:

@@ -1,15 +1,13 @@
 """The pager: long output on a terminal goes through ``less`` (or the pager people choose).
 
-Which pager, in the order git uses for ``GIT_PAGER``, ``core.pager`` and ``PAGER``:
+Which pager (the command line beats the environment, which beats the settings file):
 
 1. ``$CPT_PAGER`` (empty turns paging off),
-2. the configured ``pager`` value (from a config file, when one is read),
-3. ``$PAGER`` (empty turns paging off),
+2. ``$PAGER`` (empty turns paging off),
+3. the ``pager`` value of the settings file,
 4. ``less -FRX``.
 
-A tool's own setting comes before the general ``$PAGER`` that many systems set for every
-program: otherwise a configured pager would never be used on those systems. ``cat`` as
-any of them means no pager. ``--no-pager`` on the command line beats them all (the caller
+``cat`` as any of them means no pager. ``--no-pager`` on the command line beats them all (the caller
 does not ask for a pager then).
 
 The command runs through the shell, as git runs its pager, so ``CPT_PAGER='less -S'``
@@ -40,7 +38,7 @@ NOT_FOUND = 127  # the shell's exit status for a command it cannot find
 
 def pager_command(environ: Mapping[str, str], configured: str | None = None) -> str | None:
     """The pager command to run, or None for no pager (see the module docstring)."""
-    for value in (environ.get("CPT_PAGER"), configured, environ.get("PAGER")):
+    for value in (environ.get("CPT_PAGER"), environ.get("PAGER"), configured):
         if value is not None:
             command = value.strip()
             return None if command in ("", "cat") else command
