@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "validate": "library",
     "sections": "reference",
     "modifier": "reference",
+    "pick": "pick",
 }
 
 
