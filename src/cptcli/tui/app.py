@@ -10,18 +10,20 @@ codes (:attr:`App.return_value`), Esc and Ctrl-C with none. Imported only by ``c
 from __future__ import annotations
 
 import queue
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from cptcli.models import clean
@@ -56,38 +58,140 @@ def hit_prompt(hit: Hit, selected: bool) -> Text:
     )
 
 
-class Preview(VerticalScroll):
-    """The highlighted record, re-rendered to the pane's width."""
+class ResultList(ScrollView):
+    """The results: one line a hit, the highlighted one in the cursor style. Only the
+    visible lines are drawn, and a new answer changes no layout (unlike a list of
+    widgets), so that typing stays quick."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"result-list--cursor"}
+    DEFAULT_CSS = """
+    ResultList > .result-list--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: bold;
+    }
+    """
+    can_focus = False
+
+    class Highlighted(Message):
+        """A row was highlighted with the mouse."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Text] = []
+        self.highlighted: int | None = None
+        self._strips: dict[tuple[int, int], Strip] = {}  # (row, width): the row drawn
+
+    def set_rows(self, rows: list[Text]) -> None:
+        self.rows = rows
+        self._strips.clear()
+        self.highlighted = 0 if rows else None
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows))
+        self.scroll_home(animate=False)
+        self.refresh()
+
+    def replace_row(self, index: int, row: Text) -> None:
+        self.rows[index] = row
+        self._strips.clear()
+        self.refresh()
+
+    def move(self, step: int) -> None:
+        if self.highlighted is None:
+            return
+        self.highlighted = min(max(self.highlighted + step, 0), len(self.rows) - 1)
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_offset.y)
+        if self.highlighted < top:
+            self.scroll_to(y=self.highlighted, animate=False)
+        elif height and self.highlighted >= top + height:
+            self.scroll_to(y=self.highlighted - height + 1, animate=False)
+        self.refresh()
+
+    def page(self, step: int) -> None:
+        self.move(step * max(1, self.scrollable_content_region.height - 1))
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_offset.y) + event.y
+        if 0 <= index < len(self.rows):
+            self.highlighted = index
+            self.refresh()
+            self.post_message(self.Highlighted())
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get((index, width))
+        if strip is None:
+            line = self.rows[index].copy()
+            line.truncate(width, overflow="ellipsis", pad=True)
+            strip = Strip(list(line.render(self.app.console, end="")), width)
+            strip = self._strips[index, width] = strip.apply_style(self.rich_style)
+        if index == self.highlighted:
+            strip = strip.apply_style(self.get_component_rich_style("result-list--cursor"))
+        return strip
+
+
+class Preview(ScrollView):
+    """The highlighted record, rendered once per record, section and width into lines
+    of which only the visible ones are drawn (a whole record is a hundred lines or
+    more, and laying it out as one widget on every keystroke would be slow)."""
 
     can_focus = False
 
-    def __init__(self, engine: PickerSearch, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, engine: PickerSearch, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.engine = engine
         self.hit: Hit | None = None
         self.section: str | None = None
-
-    def compose(self) -> ComposeResult:
-        yield Static(Text(HINT, style="dim"), id="preview-body")
+        self._lines: list[Strip] = []
+        self._cache: dict[tuple[Hit | None, str | None, int], list[Strip]] = {}
 
     def show(self, hit: Hit | None, section: str | None) -> None:
-        changed = hit != self.hit
+        moved = hit != self.hit
         self.hit, self.section = hit, section
         self.refresh_body()
-        if changed:
+        if moved:
             self.scroll_home(animate=False)
 
     def refresh_body(self) -> None:
-        body = self.query_one("#preview-body", Static)
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return  # not laid out yet: on_resize renders it
+        key = (self.hit, self.section, width)
+        lines = self._cache.get(key)
+        if lines is None:
+            lines = self._render_lines(width)
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = lines
+        self._lines = lines
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def _render_lines(self, width: int) -> list[Strip]:
         if self.hit is None:
-            body.update(Text(HINT, style="dim"))
-            return
-        width = max(30, self.scrollable_content_region.width)
-        body.update(Group(*self.engine.preview(self.hit, self.section, width)))
+            renderable: Any = Text(HINT, style="dim")
+        else:
+            renderable = Group(*self.engine.preview(self.hit, self.section, max(30, width)))
+        console = self.app.console
+        options = console.options.update_width(width)
+        lines = console.render_lines(renderable, options, style=self.rich_style)
+        return [Strip(line, width) for line in lines]
 
     def on_resize(self) -> None:
-        if self.hit is not None:
-            self.refresh_body()
+        self.refresh_body()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = round(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index]
+
+    def text(self) -> str:
+        """What the preview shows, as plain text (for tests)."""
+        return "\n".join(strip.text.rstrip() for strip in self._lines)
 
 
 class RecordScreen(Screen[None]):
@@ -104,17 +208,14 @@ class RecordScreen(Screen[None]):
         self.engine, self.hit = engine, hit
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="record"):
-            yield Static(id="record-body")
+        yield Preview(self.engine, id="record")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#record", VerticalScroll).focus()
-
-    def on_resize(self) -> None:
-        width = max(30, self.size.width - 2)
-        body = self.query_one("#record-body", Static)
-        body.update(Group(*self.engine.preview(self.hit, None, width)))
+        record = self.query_one("#record", Preview)
+        record.can_focus = True
+        record.focus()
+        record.show(self.hit, None)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -155,14 +256,12 @@ class PickerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Input(value=self.initial, placeholder="Search procedures", id="query")
         with Horizontal(id="main"):
-            yield OptionList(id="results")
+            yield ResultList(id="results")
             yield Preview(self.engine, id="preview")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        results = self.query_one("#results", OptionList)
-        results.can_focus = False
         self.query_one("#query", Input).focus()
         self._search_loop()
         self._request(self.initial)
@@ -201,13 +300,10 @@ class PickerScreen(Screen[None]):
         if message.answer.query != self.query_one("#query", Input).value:
             return  # typed on since: a newer answer is coming
         self.answer = message.answer
-        results = self.query_one("#results", OptionList)
         chosen = set(self.selected)
-        results.set_options(
-            Option(hit_prompt(hit, hit.code in chosen), id=str(i))
-            for i, hit in enumerate(message.answer.hits)
+        self.query_one("#results", ResultList).set_rows(
+            [hit_prompt(hit, hit.code in chosen) for hit in message.answer.hits]
         )
-        results.highlighted = 0 if message.answer.hits else None
         self.shown += 1
         self._update_preview()
         self._update_status()
@@ -216,12 +312,12 @@ class PickerScreen(Screen[None]):
 
     @property
     def highlighted(self) -> Hit | None:
-        index = self.query_one("#results", OptionList).highlighted
+        index = self.query_one("#results", ResultList).highlighted
         if self.answer is None or index is None or index >= len(self.answer.hits):
             return None
         return self.answer.hits[index]
 
-    def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
+    def on_result_list_highlighted(self, _: ResultList.Highlighted) -> None:
         self._update_preview()
 
     def _update_preview(self) -> None:
@@ -245,23 +341,18 @@ class PickerScreen(Screen[None]):
         parts.append(f"preview: {shown_section}")
         if answer is not None:
             parts.extend(clean(note) for note in answer.notes)
-        self.query_one("#status", Static).update(Text("  ·  ".join(parts), style="dim"))
+        status = Text("  ·  ".join(parts), style="dim")
+        self.query_one("#status", Static).update(status, layout=False)
 
     # --- actions ---------------------------------------------------------------------
 
     def action_move(self, step: int) -> None:
-        results = self.query_one("#results", OptionList)
-        if step < 0:
-            results.action_cursor_up()
-        else:
-            results.action_cursor_down()
+        self.query_one("#results", ResultList).move(step)
+        self._update_preview()
 
     def action_page(self, step: int) -> None:
-        results = self.query_one("#results", OptionList)
-        if step < 0:
-            results.action_page_up()
-        else:
-            results.action_page_down()
+        self.query_one("#results", ResultList).page(step)
+        self._update_preview()
 
     def action_toggle(self, step: int) -> None:
         """Mark or unmark the highlighted code, then move on (as fzf's Tab does)."""
@@ -272,10 +363,9 @@ class PickerScreen(Screen[None]):
             self.selected.remove(hit.code)
         else:
             self.selected.append(hit.code)
-        results = self.query_one("#results", OptionList)
-        index = results.highlighted
-        assert index is not None
-        results.replace_option_prompt_at_index(index, hit_prompt(hit, hit.code in self.selected))
+        results = self.query_one("#results", ResultList)
+        assert results.highlighted is not None
+        results.replace_row(results.highlighted, hit_prompt(hit, hit.code in self.selected))
         self.action_move(step)
         self._update_status()
 
@@ -315,13 +405,12 @@ class PickerApp(App[list[str]]):
     #main { height: 1fr; }
     #results {
         width: 2fr; height: 1fr; min-width: 30; border: round $primary-darken-1;
-        text-wrap: nowrap; text-overflow: ellipsis;
     }
     #preview {
         width: 3fr; border: round $primary-darken-1; padding: 0 1; scrollbar-gutter: stable;
     }
     #status { height: 1; padding: 0 1; }
-    #record { padding: 0 1; }
+    #record { padding: 0 1; scrollbar-gutter: stable; }
     """
 
     def __init__(self, engine: PickerSearch, query: str = "") -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 MAX_QUERY = 500  # characters, as in ``cpt search``
 # Rows the picker lists: more than a screen, few enough to lay out on every keystroke.
-LIMIT = 100
+LIMIT = 50
 # The preview's section choices, in order: None is the whole record.
 SECTION_CYCLE: tuple[str | None, ...] = (None, *(spec.key for spec in SECTIONS))
 
