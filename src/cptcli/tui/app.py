@@ -66,7 +66,8 @@ class ResultList(ScrollView):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"result-list--cursor"}
     DEFAULT_CSS = """
     ResultList > .result-list--cursor {
-        background: $block-cursor-blurred-background;
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
         text-style: bold;
     }
     """
@@ -125,11 +126,10 @@ class ResultList(ScrollView):
         if strip is None:
             line = self.rows[index].copy()
             line.truncate(width, overflow="ellipsis", pad=True)
-            strip = Strip(list(line.render(self.app.console, end="")), width)
-            strip = self._strips[index, width] = strip.apply_style(self.rich_style)
+            strip = self._strips[index, width] = Strip(line.render(self.app.console, end=""), width)
         if index == self.highlighted:
             strip = strip.apply_style(self.get_component_rich_style("result-list--cursor"))
-        return strip
+        return strip.apply_style(self.rich_style)
 
 
 class Preview(ScrollView):
@@ -148,7 +148,7 @@ class Preview(ScrollView):
         self._cache: dict[tuple[Hit | None, str | None, int], list[Strip]] = {}
 
     def show(self, hit: Hit | None, section: str | None) -> None:
-        moved = hit != self.hit
+        moved = hit != self.hit or section != self.section
         self.hit, self.section = hit, section
         self.refresh_body()
         if moved:
@@ -403,6 +403,7 @@ class PickerApp(App[list[str]]):
     CSS = """
     #query { border: tall $accent; height: 3; }
     #main { height: 1fr; }
+    ResultList, Preview { overflow-x: hidden; }
     #results {
         width: 2fr; height: 1fr; min-width: 30; border: round $primary-darken-1;
     }
