@@ -10,6 +10,7 @@ codes (:attr:`App.return_value`), Esc and Ctrl-C with none. Imported only by ``c
 from __future__ import annotations
 
 import queue
+import time
 from typing import Any, ClassVar
 
 from rich.console import Group
@@ -145,7 +146,7 @@ class Preview(ScrollView):
         self.hit: Hit | None = None
         self.section: str | None = None
         self._lines: list[Strip] = []
-        self._cache: dict[tuple[Hit | None, str | None, int], list[Strip]] = {}
+        self._cache: dict[tuple[Any, str | None, int], list[Strip]] = {}
 
     def show(self, hit: Hit | None, section: str | None) -> None:
         moved = hit != self.hit or section != self.section
@@ -158,7 +159,8 @@ class Preview(ScrollView):
         width = self.scrollable_content_region.width
         if width <= 0:
             return  # not laid out yet: on_resize renders it
-        key = (self.hit, self.section, width)
+        hit = self.hit
+        key = (hit and (hit.kind, hit.code, hit.billed), self.section, width)
         lines = self._cache.get(key)
         if lines is None:
             lines = self._render_lines(width)
@@ -250,7 +252,8 @@ class PickerScreen(Screen[None]):
         self.answer: Answer | None = None  # the answer shown
         self.selected: list[str] = []  # codes marked with Tab, in the order marked
         self.section: str | None = None  # the preview's section (None: all)
-        self.shown = 0  # answers shown so far (benchmarks wait on it)
+        self.shown = 0  # answers shown so far, the last at shown_at (for benchmarks)
+        self.shown_at = 0.0
         self._queries: queue.Queue[str | None] = queue.Queue()
 
     def compose(self) -> ComposeResult:
@@ -304,9 +307,11 @@ class PickerScreen(Screen[None]):
         self.query_one("#results", ResultList).set_rows(
             [hit_prompt(hit, hit.code in chosen) for hit in message.answer.hits]
         )
-        self.shown += 1
-        self._update_preview()
         self._update_status()
+        self.shown += 1
+        self.shown_at = time.perf_counter()
+        # The list is drawn first; the preview (a whole record to lay out) right after.
+        self.call_after_refresh(self._update_preview)
 
     # --- the highlighted row and its preview -------------------------------------------
 
