@@ -87,9 +87,9 @@ async def type_queries(engine, rounds: int) -> tuple[list[float], list[float]]: 
                     start = time.perf_counter()
                     await pilot.press(char if char != " " else "space")
                     while screen.shown == shown or screen.answer.query != wanted:
-                        await asyncio.sleep(0.0002)
+                        await asyncio.sleep(0.002)
                     while not paints or paints[-1] < screen.shown_at:
-                        await asyncio.sleep(0.0002)
+                        await asyncio.sleep(0.002)
                     results.append((screen.shown_at - start) * 1000)
                     after = next(p for p in paints if p >= screen.shown_at)
                     painted.append((after - start) * 1000)

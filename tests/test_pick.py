@@ -286,6 +286,7 @@ def test_copy_puts_the_code_on_the_clipboard(engine: PickerSearch) -> None:
 # --- snapshot of the screen ----------------------------------------------------------------
 
 SNAPSHOT = GOLDEN / "pick_knee.svg"
+SNAPSHOT_TEXT = GOLDEN / "pick_knee.txt"
 
 
 def normalise_svg(svg: str) -> str:
@@ -295,9 +296,23 @@ def normalise_svg(svg: str) -> str:
     return re.sub(r"<title>.*?</title>", "", svg, flags=re.S)
 
 
+def screen_text(app: Any) -> str:
+    """The characters on the screen, line by line, without styles."""
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(app.screen._compositor.render_update(full=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
 def test_screen_snapshot(engine: PickerSearch) -> None:
-    """The picker after typing a lay query and moving down once, against a golden SVG
-    (regenerate with CPT_UPDATE_GOLDEN=1 and review the picture)."""
+    """The picker after typing a lay query and moving down once, against golden files:
+    the characters on screen always, and the SVG screenshot (colours and styles too)
+    with the Textual release it was made with (another release may draw the same screen
+    with other colours or ids). Regenerate with CPT_UPDATE_GOLDEN=1 and review them."""
+    from textual import __version__ as textual_version
+
     shot: dict[str, str] = {}
 
     async def steps(app: Any, pilot: Any) -> None:
@@ -307,12 +322,18 @@ def test_screen_snapshot(engine: PickerSearch) -> None:
         app.screen.query_one("#query").cursor_blink = False  # a blink must not show
         await pilot.pause()
         shot["svg"] = app.export_screenshot(title="cpt pick")
+        shot["text"] = screen_text(app)
 
     run_app(engine, "", steps)
-    got = normalise_svg(shot["svg"])
+    svg = f"<!-- textual {textual_version} -->\n" + normalise_svg(shot["svg"])
     if os.environ.get("CPT_UPDATE_GOLDEN"):
-        SNAPSHOT.write_text(got, encoding="utf-8")
-    assert got == SNAPSHOT.read_text(encoding="utf-8")
+        SNAPSHOT.write_text(svg, encoding="utf-8")
+        SNAPSHOT_TEXT.write_text(shot["text"], encoding="utf-8")
+    assert shot["text"] == SNAPSHOT_TEXT.read_text(encoding="utf-8")
+    assert "27446" in shot["text"] and "Unicompartmental" in shot["text"]
+    golden = SNAPSHOT.read_text(encoding="utf-8")
+    if golden.splitlines()[0] == svg.splitlines()[0]:  # made with this Textual release
+        assert svg == golden
 
 
 # --- the command ---------------------------------------------------------------------------

@@ -28,11 +28,12 @@ def pick(
     Use it as fzf: cpt show $(cpt pick knee)   or   code=$(cpt pick knee)
     """
     from cptcli.cli.lookup import load_history, load_modifiers
+    from cptcli.models import clean
     from cptcli.store import Library
     from cptcli.tui.engine import PickerSearch
     from cptcli.tui.terminal import NoTerminalError, attached_terminal
 
-    text = " ".join(query or []).strip()
+    text = clean(" ".join(query or [])).strip()
     try:
         with attached_terminal():
             library = Library(ENV.folders())

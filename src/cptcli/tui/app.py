@@ -388,7 +388,7 @@ class PickerScreen(Screen[None]):
         codes = self.selected or ([self.highlighted.code] if self.highlighted else [])
         if codes:
             self.app.copy_to_clipboard("\n".join(codes))
-            self.notify(f"Copied {' '.join(codes)}", timeout=2)
+            self.notify(f"Copied {' '.join(codes)}", timeout=2, markup=False)
 
     def action_accept(self) -> None:
         codes = list(self.selected)
