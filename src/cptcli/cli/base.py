@@ -32,6 +32,7 @@ _COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
 COMMAND_MODULES = {
     "search": "lookup",
     "show": "lookup",
+    "pick": "pick",
     "compare": "compare",
     "list": "library",
     "paths": "library",
