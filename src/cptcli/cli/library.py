@@ -22,6 +22,7 @@ from cptcli.cli.base import (
     out_json,
     out_rows,
     output_format,
+    warn,
 )
 from cptcli.errors import ExitCode
 
@@ -64,18 +65,24 @@ def list_(
 @command()
 def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the folders records are read from, in load order, and the cache folder."""
-    from cptcli.paths import cache_dir
-    from cptcli.store import record_files
+    from cptcli.paths import cache_dir, folder_problem, record_files
+
+    unreadable: dict[str, str] = {}
+
+    def failed(folder: Path, error: OSError) -> None:
+        unreadable[str(folder)] = folder_problem(error)
 
     folders = [
         {
             "origin": f.origin,
             "path": str(f.path),
-            "exists": f.path.is_dir(),
-            "records": sum(1 for _ in record_files(f.path)),
+            "exists": _is_folder(f.path),
+            "records": sum(1 for _ in record_files(f.path, failed)),
         }
         for f in ENV.folders()
     ]
+    for path, problem in unreadable.items():
+        warn(f"{path}: {problem}")
     from cptcli.codeset import CODE_SET
 
     cache, origin = cache_dir()
@@ -91,12 +98,25 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     from cptcli import render
 
     rows = [
-        (f["origin"], f["path"], f"{f['records']} records" if f["exists"] else "missing")
+        (
+            f["origin"],
+            f["path"],
+            "unreadable"
+            if f["path"] in unreadable
+            else (f"{f['records']} records" if f["exists"] else "missing"),
+        )
         for f in folders
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
     out(render.plain_table(rows))
     out(f"Code set: {CODE_SET}")
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # no permission to look, for one
+        return False
 
 
 @command("import")
@@ -124,6 +144,7 @@ def import_(
 ) -> None:
     """Turn saved procedure pages into records. Example: cpt import page-45378.txt"""
     from cptcli.importer import import_pages
+    from cptcli.library.reading import PAGE_LIMIT, read_stream
     from cptcli.paths import user_procedures_dir
 
     if code and len(files) > 1:
@@ -136,7 +157,9 @@ def import_(
         force=force,
         dry_run=dry_run,
         encoding=encoding,
-        read_stdin=lambda: sys.stdin.buffer.read(),
+        read_stdin=lambda: read_stream(
+            sys.stdin.buffer, limit=PAGE_LIMIT, what="page", name="standard input"
+        ),
     )
     for outcome in outcomes:
         if outcome.toml is not None and dry_run:
@@ -165,10 +188,10 @@ def validate(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check record files against the record format; one line per problem."""
-    from cptcli.validation import validate_paths
+    from cptcli.validation import present, validate_paths
 
     # By default every folder in use; a user folder not created yet has nothing to check.
-    targets = paths_ or [f.path for f in ENV.folders() if f.path.is_dir()]
+    targets = paths_ or [f.path for f in ENV.folders() if present(f.path)]
     checked, problems = validate_paths(targets, strict=strict)
     if json_:
         out_json({"files": checked, "problems": [p.to_dict() for p in problems]})
