@@ -18,6 +18,7 @@ from cptcli.cli.base import (
     fail,
     format_option,
     header_option,
+    json_line,
     load_index,
     open_index,
     out,
@@ -214,8 +215,6 @@ def search(
 def _search_stdin(options: Any, fmt: str, header: bool) -> None:
     """One search per line of standard input (blank lines and # comments skipped), in
     one process; a bad line is reported with its number and does not stop the rest."""
-    import json
-
     from cptcli.search import find
 
     if fmt not in ("jsonl", "json", "tsv", "csv", "markdown"):
@@ -247,7 +246,7 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
             }
         )
     if fmt == "jsonl":
-        out("\n".join(json.dumps(a, ensure_ascii=False) for a in answers))
+        out("\n".join(json_line(a) for a in answers))
     elif fmt == "json":
         out_json(answers)
     else:
@@ -546,9 +545,7 @@ def _show(
             for t, a in answers
         ]
         if mode == "jsonl":
-            import json
-
-            out("\n".join(json.dumps(d, ensure_ascii=False) for d in documents))
+            out("\n".join(json_line(d) for d in documents))
         else:
             items = [d for d in documents if "input" not in d]
             if items:
@@ -660,4 +657,3 @@ def _print_records(
                 record, blocks, width=ENV.width, header=True, notice=last, change=item.change
             )
             out(text + ("" if last else "\n"))
-    report(library.problems)
