@@ -174,6 +174,17 @@ def test_other_parser_failures_are_record_errors() -> None:
     assert caught.value.path == "r.toml" and caught.value.line == 2
 
 
+def test_the_library_api_survives_deep_nesting(deep: Path, shared_cache: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cptcli import api
+    from cptcli.errors import NotFoundError
+
+    monkeypatch.setenv("CPT_CACHE_DIR", shared_cache)
+    assert [m.code for m in api.search("quokka", data_dirs=[deep])][:1] == ["99991"]
+    with pytest.raises(NotFoundError):
+        api.lookup("99990", data_dirs=[deep])
+    assert api.lookup("99991", data_dirs=[deep]).name == "Quokka tail repair"
+
+
 # --- 2. escape sequences from file names, keys and folders --------------------------
 
 
