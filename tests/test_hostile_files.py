@@ -255,6 +255,16 @@ def test_hostile_names_are_still_named(invoke, hostile: Path, shared_cache: str)
     assert "Text with bidi and [31m colour." in " ".join(shown.stdout.split())
 
 
+def test_cleaning_the_output_keeps_its_layout(invoke, hostile: Path, shared_cache: str) -> None:  # type: ignore[no-untyped-def]
+    """Tabs of tsv and the CRLF line ends of csv are layout, not data: they stay."""
+    env = {"CPT_CACHE_DIR": shared_cache}
+    csv = invoke("--data-dir", str(hostile), "search", "wombat", "--format", "csv", env=env)
+    raw = csv.stdout_bytes  # (.stdout turns CRLF into LF)
+    assert raw.count(b"\r\n") == raw.count(b"\n") - 1 > 0
+    tsv = invoke("--data-dir", str(hostile), "search", "wombat", "--format", "tsv", env=env)
+    assert tsv.stdout.startswith("1\t99993\t")
+
+
 def test_json_keeps_text_data_but_never_prints_it_raw(invoke, hostile: Path) -> None:  # type: ignore[no-untyped-def]
     result = invoke("--data-dir", str(hostile), "show", "99993", "--json")
     assert "\\u202e" in result.stdout and "\u202e" not in result.stdout

@@ -148,28 +148,28 @@ class Match(NamedTuple):
 _CONTROL: list[re.Pattern[str]] = []  # compiled on first use: start-up matters
 
 
-def clean(text: str, tabs: bool = False) -> str:
+def clean(text: str, layout: bool = False) -> str:
     """Text safe for a terminal: control characters (ESC, BEL, C1 and DEL included), bidi
     controls and invisible characters (zero-width, word joiner, soft hyphen, byte-order
-    mark, line and paragraph separators) removed, tabs as spaces (kept with ``tabs``).
+    mark, line and paragraph separators) removed, tabs as spaces. With ``layout`` (for
+    whole tsv and csv outputs) tabs and CRLF line ends are kept.
 
     This is the one cleaning function: every string from a file or a query passes
     through it before it reaches a terminal, stdout or stderr (the CLI's output helpers
     apply it to all they print; :func:`json_text` is its form for JSON documents).
     Newlines are kept; callers that need one line collapse white space themselves.
     """
-    return _pattern().sub("", text if tabs else text.replace("\t", " "))
+    if layout:
+        return _pattern(1).sub("", text)
+    return _pattern().sub("", text.replace("\t", " "))
 
 
-def _pattern() -> re.Pattern[str]:
+def _pattern(layout: int = 0) -> re.Pattern[str]:
     if not _CONTROL:
-        _CONTROL.append(
-            re.compile(
-                r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e"
-                r"\u2060-\u2064\u2066-\u2069\ufeff]"
-            )
-        )
-    return _CONTROL[0]
+        hidden = r"\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+        _CONTROL.append(re.compile(rf"[\x00-\x08\x0b-\x1f{hidden}]"))
+        _CONTROL.append(re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f{hidden}]|\r(?!\n)"))
+    return _CONTROL[layout]
 
 
 def json_text(value: Any, indent: int | None = None) -> str:

@@ -81,8 +81,9 @@ ENV = Environment()
 
 
 def out(text: str) -> None:
-    """Text on stdout, through the one cleaning function (tabs kept for tsv)."""
-    text = clean(text, tabs=True)
+    """Text on stdout, through the one cleaning function (tabs and CRLF line ends kept
+    for tsv and csv)."""
+    text = clean(text, layout=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
