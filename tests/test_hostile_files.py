@@ -496,6 +496,14 @@ def test_a_huge_page_on_standard_input_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 1 and "larger than 2 MB" in result.stderr
 
 
+def test_the_import_api_limits_standard_input_too(tmp_path: Path) -> None:
+    big = b"x" * (reading.PAGE_LIMIT + 1)
+    [outcome] = importer.import_pages(["-"], tmp_path / "out", read_stdin=lambda: big)
+    assert isinstance(outcome.error, reading.ReadError)
+    assert str(outcome.error).startswith("standard input: the input is larger than 2 MB")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_fifo_as_the_cache_file_does_not_hang(odd_folder: Path, isolated: Path) -> None:
     folders = data_folders([odd_folder])
     cached = cache_path(folders_key(folders))

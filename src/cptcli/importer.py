@@ -374,12 +374,7 @@ def import_pages(
             if name == "-":
                 raw = read_stdin() if read_stdin else b""
                 if len(raw) > PAGE_LIMIT:
-                    raise reading.ReadError(
-                        "standard input",
-                        None,
-                        f"the page is larger than {reading.size_text(PAGE_LIMIT)}, the most "
-                        "a page may be (see Reliability in the README)",
-                    )
+                    raise reading.too_large("standard input", "page", PAGE_LIMIT, noun="input")
             else:
                 raw = reading.read_bytes(Path(name), limit=PAGE_LIMIT, what="page")
             data = parse_page(decode_page(raw, name, encoding), code)

@@ -104,19 +104,22 @@ def open_regular(path: PathLike, *, limit: int, what: str) -> int:
                 f"not a regular file ({_kind(info.st_mode)}); a {what} must be a plain file",
             )
         if info.st_size > limit:
-            raise _too_large(str(path), what, limit, info.st_size)
+            raise too_large(str(path), what, limit, info.st_size)
     except BaseException:
         os.close(fd)
         raise
     return fd
 
 
-def _too_large(path: str, what: str, limit: int, size: int | None = None) -> ReadError:
+def too_large(
+    path: str, what: str, limit: int, size: int | None = None, noun: str = "file"
+) -> ReadError:
+    """The error for a file (or, with ``noun="input"``, a stream) over its limit."""
     found = f" ({size_text(size)})" if size is not None else ""
     return ReadError(
         path,
         None,
-        f"the file is larger than {size_text(limit)}{found}, the most a {what} may be "
+        f"the {noun} is larger than {size_text(limit)}{found}, the most a {what} may be "
         "(see Reliability in the README)",
     )
 
@@ -134,7 +137,7 @@ def read_bytes(path: PathLike, *, limit: int, what: str) -> bytes:
             str(path), None, f"cannot read the file ({os_problem(exc)})", transient=True
         ) from exc
     if len(data) > limit:
-        raise _too_large(str(path), what, limit)
+        raise too_large(str(path), what, limit)
     return data
 
 
@@ -145,7 +148,7 @@ def read_stream(stream: IO[bytes], *, limit: int, what: str, name: str) -> bytes
     except OSError as exc:
         raise ReadError(name, None, f"cannot read ({os_problem(exc)})", transient=True) from exc
     if len(data) > limit:
-        raise _too_large(name, what, limit)
+        raise too_large(name, what, limit, noun="input")
     return data
 
 
