@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +28,9 @@ def write_atomically(
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                with contextlib.suppress(OSError):  # a file system without modes
+                    os.fchmod(handle.fileno(), _mode_for(path))
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
             handle.flush()
@@ -45,3 +49,14 @@ def write_atomically(
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the written file gets: those of the file it replaces, else what
+    a newly created file gets under the umask (temporary files start as 0600)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask

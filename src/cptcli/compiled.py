@@ -34,15 +34,17 @@ def compiled_record(folder: Path | None, stem: str, raw: bytes) -> dict[str, Any
     """The parsed record compiled from exactly these TOML bytes, if there is one."""
     if folder is None:
         return None
+    from cptcli.library.reading import COMPILED_LIMIT, ReadError, read_bytes
+
     try:
-        text = (folder / f"{stem}.json").read_bytes()
-    except OSError:
+        text = read_bytes(folder / f"{stem}.json", limit=COMPILED_LIMIT, what="compiled record")
+    except ReadError:
         return None
     import json
 
     try:
         doc = json.loads(text)
-    except ValueError:  # includes bytes that are not UTF-8
+    except (ValueError, RecursionError):  # includes bytes that are not UTF-8
         return None
     if (
         isinstance(doc, dict)
@@ -62,13 +64,13 @@ def compile_folder(source: Path, target: Path) -> tuple[int, list[str]]:
     parsed, and its problem reported, when it is read).
     """
     from cptcli.errors import RecordError
-    from cptcli.store import parse_record
+    from cptcli.store import parse_record, read_bytes
 
     target.mkdir(parents=True, exist_ok=True)
     written, skipped = 0, []
     for path in sorted(source.glob("*.toml")):
-        raw = path.read_bytes()
         try:
+            raw = read_bytes(path)
             data = parse_record(raw, path)
         except RecordError as exc:
             skipped.append(str(exc))
@@ -92,10 +94,13 @@ def compile_table(path: Path, target: Path) -> str | None:
         "modifiers": parse_modifiers,
         "families": parse_families,
     }[path.stem]
+    from cptcli.library.reading import TABLE_LIMIT
+    from cptcli.store import read_bytes
+
     if not path.is_file():
         return "no such file"
-    raw = path.read_bytes()
     try:
+        raw = read_bytes(path, TABLE_LIMIT, "table")
         data = parse(raw, path)
     except RecordError as exc:
         return str(exc)

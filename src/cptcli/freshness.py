@@ -25,7 +25,14 @@ from typing import NamedTuple
 
 from cptcli import __version__
 from cptcli.digest import Digest
-from cptcli.paths import DataFolder, cache_dir, data_folders, is_record_name, vocabulary_file
+from cptcli.paths import (
+    DataFolder,
+    cache_dir,
+    data_folders,
+    is_record_name,
+    resolved,
+    vocabulary_file,
+)
 
 PARALLEL_CHECK_FROM = 200  # files; below this a stat of each file is quicker than a fork
 
@@ -36,13 +43,15 @@ class Snapshot(NamedTuple):
     files: list[Path]
     fingerprint: str
     key: str  # which folders: names the cache file
+    # Folders that exist but could not be listed, each with the error.
+    unreadable: tuple[tuple[Path, OSError], ...] = ()
 
 
 def folders_key(folders: Sequence[DataFolder]) -> str:
     """Which folders, in which order: names the cache file."""
     key = Digest()
     for folder in folders:
-        key.update(f"{folder.path.resolve()}\0".encode())
+        key.update(f"{resolved(folder.path)}\0".encode())
     return key.hexdigest()[:16]
 
 
@@ -50,14 +59,17 @@ def cache_path(key: str) -> Path:
     return cache_dir()[0] / f"index-{key}.bin"
 
 
-def _record_names(folder: Path) -> list[str]:
+def _record_names(folder: Path) -> tuple[list[str], OSError | None]:
     """The sorted names of a folder's record files (what ``record_files`` lists), from
-    ``os.listdir``: a third of the time of building a ``DirEntry`` for each."""
+    ``os.listdir``: a third of the time of building a ``DirEntry`` for each. A folder
+    that exists but cannot be listed gives no names and its error."""
     try:
         names = os.listdir(folder)
-    except OSError:  # missing, not a folder, or unreadable: no records from it
-        return []
-    return sorted(filter(is_record_name, names))
+    except FileNotFoundError:
+        return [], None
+    except OSError as exc:  # not a folder, unreadable, a symbolic link loop
+        return [], exc
+    return sorted(filter(is_record_name, names)), None
 
 
 def _stat_all(folder: Path, names: list[str]) -> tuple[list[str], array]:
@@ -84,8 +96,11 @@ def _stat_all(folder: Path, names: list[str]) -> tuple[list[str], array]:
     return kept, numbers
 
 
-def _scan(folders: Sequence[DataFolder]) -> tuple[str, list[tuple[Path, list[str]]]]:
-    """(fingerprint, each folder with its record file names in order)."""
+def _scan(
+    folders: Sequence[DataFolder],
+) -> tuple[str, list[tuple[Path, list[str]]], list[tuple[Path, OSError]]]:
+    """(fingerprint, each folder with its record file names in order, the folders that
+    could not be listed)."""
     digest = Digest()
     vocab = vocabulary_file()
     try:
@@ -93,14 +108,19 @@ def _scan(folders: Sequence[DataFolder]) -> tuple[str, list[tuple[Path, list[str
         digest.update(f"{__version__}|{vocab}|{st.st_size}|{st.st_mtime_ns}".encode())
     except OSError:
         digest.update(f"{__version__}|no vocabulary".encode())
-    listing = []
+    listing, unreadable = [], []
     for folder in folders:
-        digest.update(f"\1{folder.path.resolve()}\0".encode())
-        names, numbers = _stat_all(folder.path, _record_names(folder.path))
+        digest.update(f"\1{resolved(folder.path)}\0".encode())
+        found, error = _record_names(folder.path)
+        if error is not None:
+            # Part of the fingerprint, so that the index is rebuilt once it is readable.
+            digest.update(f"\2{error.errno}\0".encode())
+            unreadable.append((folder.path, error))
+        names, numbers = _stat_all(folder.path, found)
         digest.update("\0".join(names).encode("utf-8", "surrogateescape"))
         digest.update(numbers.tobytes())
         listing.append((folder.path, names))
-    return digest.hexdigest(), listing
+    return digest.hexdigest(), listing, unreadable
 
 
 def fingerprint(folders: Sequence[DataFolder]) -> str:
@@ -110,9 +130,9 @@ def fingerprint(folders: Sequence[DataFolder]) -> str:
 
 def snapshot(folders: Sequence[DataFolder]) -> Snapshot:
     """Every record file, in load order, with the folders' fingerprint."""
-    digest, listing = _scan(folders)
+    digest, listing, unreadable = _scan(folders)
     files = [folder / name for folder, names in listing for name in names]
-    return Snapshot(files, digest, folders_key(folders))
+    return Snapshot(files, digest, folders_key(folders), tuple(unreadable))
 
 
 class FreshnessCheck:

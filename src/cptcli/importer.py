@@ -8,14 +8,18 @@ record is :func:`write_record`: atomic, and never over an existing file unless a
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cptcli.atomic import write_atomically
-from cptcli.errors import CptError, ImportPageError, UsageError
+from cptcli.errors import CptError, ImportPageError, RecordError, UsageError
+from cptcli.library import reading
+from cptcli.library.reading import PAGE_LIMIT
 from cptcli.models import clean
 from cptcli.store import is_code, parse_toml, system_for
 
@@ -79,17 +83,29 @@ class PageSource:
 
 
 def decode_page(raw: bytes, name: str, encoding: str = "utf-8") -> PageSource:
-    """Page text from bytes; a byte-order mark is dropped. Not decodable: a clear error."""
+    """Page text from bytes; a byte-order mark is dropped. Bytes that do not decode, or
+    decode to something that is not text (a lone surrogate), are a clear error."""
+    hint = (
+        "If it was saved in another encoding, pass it with --encoding "
+        "(for example --encoding cp1252)."
+    )
     try:
         text = raw.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        raise ImportPageError(f"{name}:{line}: the page is not {encoding} text. {hint}") from exc
+    except LookupError as exc:  # unknown, or not a text encoding (rot13, hex)
+        raise UsageError(f"unknown text encoding {encoding!r}") from exc
+    except (ValueError, TypeError) as exc:  # other codec failures (punycode, for one)
+        raise ImportPageError(f"{name}: the page is not {encoding} text. {hint}") from exc
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # e.g. "\\ud800" read with --encoding unicode_escape
+        line = text.count("\n", 0, exc.start) + 1
         raise ImportPageError(
-            f"{name}:{line}: the page is not {encoding} text. If it was saved in another "
-            "encoding, pass it with --encoding (for example --encoding cp1252)."
+            f"{name}:{line}: the page read as {encoding} holds a character that is not "
+            "text (a lone surrogate)"
         ) from exc
-    except LookupError as exc:
-        raise UsageError(f"unknown encoding {encoding!r}") from exc
     return PageSource(text, name)
 
 
@@ -274,22 +290,69 @@ def to_toml(data: dict[str, Any]) -> str:
     return tomli_w.dumps(data, indent=4)
 
 
-def check_data(data: dict[str, Any], target: Path) -> None:
-    """The record about to be written must pass the record schema like any other."""
-    from cptcli.library.schema import record_problems
+def escaped(name: str) -> str:
+    """A file name on one line of printable text: anything else (line breaks, control
+    and bidi characters, undecodable bytes) written as a Python escape (\\n, \\x1b)."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in name
+    )
 
-    text = to_toml(data)
+
+def record_text(data: dict[str, Any], name: str) -> str:
+    """The record file for page ``name`` ("-" is standard input)."""
+    source = "standard input" if name == "-" else escaped(Path(name).name)
+    return f"# Imported from {source}\n" + to_toml(data)
+
+
+def check_written(encoded: bytes, target: Path) -> None:
+    """The bytes about to be written must read back as a valid record, like any file in
+    the library; otherwise nothing is written."""
+    from cptcli.library.schema import record_problems
+    from cptcli.store import parse_record
+
+    try:
+        parse_record(encoded, target)
+    except CptError as exc:
+        message = exc.message if isinstance(exc, RecordError) else str(exc)
+        raise ImportPageError(
+            f"{target}: the record made from the page does not read back ({message}); "
+            "nothing was written"
+        ) from exc
+    # The record must also pass the record schema like any other file in the library.
+    text = encoded.decode("utf-8")
     problems = record_problems(parse_toml(text, str(target)), target, text)
     if problems:
         raise ImportPageError(f"{target}: {problems[0].message}")
 
 
+def check_folder(folder: Path) -> None:
+    """The folder records are written to is a folder (or can be made one)."""
+    for place in (folder, *folder.parents):
+        try:
+            if not stat.S_ISDIR(os.stat(place).st_mode):
+                raise ImportPageError(f"{place} is not a folder; records cannot be written there")
+            return
+        except FileNotFoundError:
+            continue  # created when the record is written
+        except NotADirectoryError:
+            continue  # a parent is a file: found as the loop goes up
+        except OSError as exc:
+            raise ImportPageError(f"{place}: cannot use this folder ({exc.strerror})") from exc
+
+
 def write_record(target: Path, text: str, force: bool = False) -> None:
-    """Write atomically; refuse to replace an existing file unless ``force``."""
+    """Write atomically once the bytes are known to read back; refuse to replace an
+    existing file unless ``force``."""
+    encoded = text.encode("utf-8")
+    check_written(encoded, target)
+    check_folder(target.parent)
     try:
-        write_atomically(target, text.encode("utf-8"), replace=force)
+        write_atomically(target, encoded, replace=force)
     except FileExistsError:
         raise ImportPageError(f"{target} already exists; use --force to replace it") from None
+    except OSError as exc:
+        raise ImportPageError(f"{target}: cannot write the record ({exc.strerror})") from exc
 
 
 @dataclass
@@ -316,16 +379,14 @@ def import_pages(
         try:
             if name == "-":
                 raw = read_stdin() if read_stdin else b""
+                if len(raw) > PAGE_LIMIT:
+                    raise reading.too_large("standard input", "page", PAGE_LIMIT, noun="input")
             else:
-                try:
-                    raw = Path(name).read_bytes()
-                except OSError as exc:
-                    raise ImportPageError(f"{name}: cannot read: {exc.strerror}") from exc
+                raw = reading.read_bytes(Path(name), limit=PAGE_LIMIT, what="page")
             data = parse_page(decode_page(raw, name, encoding), code)
             target = folder / f"{data['code']}.toml"
-            text = f"# Imported from {Path(name).name if name != '-' else 'standard input'}\n"
-            text += to_toml(data)
-            check_data(data, target)
+            text = record_text(data, name)
+            check_written(text.encode("utf-8"), target)
             outcome.toml = text
             if not dry_run:
                 write_record(target, text, force=force)

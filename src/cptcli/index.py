@@ -30,11 +30,13 @@ from cptcli.freshness import (
     folders_key,
     snapshot,
 )
+from cptcli.library.reading import CACHE_LIMIT, open_regular
 from cptcli.models import Procedure, clean, flatten
 from cptcli.paths import (
     DataFolder,
     bundled_compiled_dir,
     bundled_procedures_dir,
+    folder_problem,
     vocabulary_file,
 )
 from cptcli.search import (
@@ -241,7 +243,7 @@ def _extract(paths: Sequence[str], vocab: Vocabulary) -> tuple[list[Entry], list
             record = load_record(path, compiled if path.parent == bundled else None)
             entries.append(entry_for(record, vocab))
         except RecordError as exc:
-            problems.append(Problem(exc.path, exc.line, exc.message))
+            problems.append(Problem.of(exc))
     return entries, problems
 
 
@@ -422,7 +424,7 @@ def read_header(data: bytes | mmap.mmap) -> tuple[dict[str, Any], int] | None:
         if end < 0:
             return None
         header = json.loads(data[len(MAGIC) : end])
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return (header, end) if isinstance(header, dict) else None
 
@@ -534,7 +536,7 @@ def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenInd
         return OpenIndex(folders, None, None, use_cache=False)
     try:
         data = _read(cache_path(folders_key(folders)))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecordError):  # RecordError: not a regular file, too large
         return OpenIndex(folders, None, None)
     header = read_header(data)
     files = header[0].get("files", 0) if header else 0
@@ -547,9 +549,10 @@ def _read(path: Path) -> bytes | mmap.mmap:
     index is used in place, and a search touches a small part of it. (The file is never
     rewritten in place, only replaced, so the mapping stays valid. Elsewhere a mapped
     file could not be replaced while in use, so it is read.)"""
-    if os.name != "posix":
-        return path.read_bytes()
-    with open(path, "rb") as file:
+    fd = open_regular(path, limit=CACHE_LIMIT, what="search cache")
+    with open(fd, "rb", closefd=True) as file:
+        if os.name != "posix":
+            return file.read()
         return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
@@ -567,11 +570,11 @@ def rebuild(
     folders: Sequence[DataFolder], progress: Progress | None = None, use_cache: bool = True
 ) -> Index:
     snap = snapshot(folders)
-    problems: list[Problem] = []
+    problems = [Problem(str(path), None, folder_problem(exc)) for path, exc in snap.unreadable]
     try:
         vocab = load_vocabulary(vocabulary_file())
     except RecordError as exc:
-        problems.append(Problem(exc.path, exc.line, exc.message))
+        problems.append(Problem.of(exc))
         vocab = Vocabulary()
     entries, found = collect_entries(snap.files, vocab, vocabulary_file(), progress)
     index = build_index(entries, problems + found)
@@ -579,7 +582,9 @@ def rebuild(
     index.built = True
     index.files = len(snap.files)
     index.fingerprint = snap.fingerprint
-    if use_cache:
+    # A file the system would not let us read this time is not frozen into the cache as
+    # missing: the index is rebuilt, and the file retried, on the next run.
+    if use_cache and not any(p.retry for p in index.problems):
         path = cache_path(snap.key)
         try:
             from cptcli.atomic import write_atomically

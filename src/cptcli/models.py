@@ -148,21 +148,56 @@ class Match(NamedTuple):
 _CONTROL: list[re.Pattern[str]] = []  # compiled on first use: start-up matters
 
 
-def clean(text: str) -> str:
-    """Text safe for a terminal: control characters (ESC included), bidi controls and
-    invisible characters (zero-width, word joiner, soft hyphen, byte-order mark, line and
-    paragraph separators) removed, tabs as spaces.
+def clean(text: str, layout: bool = False) -> str:
+    """Text safe for a terminal: control characters (ESC, BEL, C1 and DEL included), bidi
+    controls and invisible characters (zero-width, word joiner, soft hyphen, byte-order
+    mark, line and paragraph separators) removed, tabs as spaces. With ``layout`` (for
+    whole tsv and csv outputs) tabs and CRLF line ends are kept.
 
+    This is the one cleaning function: every string from a file or a query passes
+    through it before it reaches a terminal, stdout or stderr (the CLI's output helpers
+    apply it to all they print; :func:`json_text` is its form for JSON documents).
     Newlines are kept; callers that need one line collapse white space themselves.
     """
+    if layout:
+        return _pattern(1).sub("", text)
+    return _pattern().sub("", text.replace("\t", " "))
+
+
+def _pattern(layout: int = 0) -> re.Pattern[str]:
     if not _CONTROL:
-        _CONTROL.append(
-            re.compile(
-                r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e"
-                r"\u2060-\u2064\u2066-\u2069\ufeff]"
-            )
-        )
-    return _CONTROL[0].sub("", text.replace("\t", " "))
+        hidden = r"\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+        _CONTROL.append(re.compile(rf"[\x00-\x08\x0b-\x1f{hidden}]"))
+        _CONTROL.append(re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f{hidden}]|\r(?!\n)"))
+    return _CONTROL[layout]
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """A JSON document whose text holds none of the characters :func:`clean` removes.
+
+    JSON is a data interface, so values are kept as they are, except that C1 controls
+    and DEL, which are never text, are removed. Other control characters are escaped by
+    JSON itself (``\\u001b``), and bidi controls and invisible characters are written as
+    ``\\uXXXX`` escapes too, so that no such character reaches a terminal raw.
+    """
+    import json
+
+    text = json.dumps(_without_c1(value), ensure_ascii=False, indent=indent)
+    # These characters can only stand inside JSON strings, where an escape means the same.
+    return _pattern().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _without_c1(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.translate(_C1)
+    if isinstance(value, dict):
+        return {_without_c1(k): _without_c1(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_c1(v) for v in value]
+    return value
+
+
+_C1 = dict.fromkeys(range(0x7F, 0xA0))  # DEL and the C1 controls, for str.translate
 
 
 def time_text(time: dict[str, Any] | None) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -152,12 +152,33 @@ def is_record_name(name: str) -> bool:
     return name.endswith(".toml") and not name.startswith(".")
 
 
-def record_files(folder: Path) -> Iterator[os.DirEntry[str]]:
-    """The ``*.toml`` entries of one folder (none if it does not exist)."""
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with symbolic links resolved, as far as that is possible
+    (a symbolic link loop or an unreadable parent stops the resolving, not the tool)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop, before Python 3.13
+        return Path(os.path.abspath(path))
+
+
+def folder_problem(error: OSError) -> str:
+    """Why a data folder's records are left out, for a warning naming the folder."""
+    return f"cannot read this folder ({error.strerror or error}); its records are left out"
+
+
+def record_files(
+    folder: Path, on_error: Callable[[Path, OSError], None] | None = None
+) -> Iterator[os.DirEntry[str]]:
+    """The ``*.toml`` entries of one folder: none if it does not exist. A folder that
+    exists but cannot be listed (no permission, a symbolic link loop, a file) yields
+    none either, and is passed to ``on_error`` so that it can be reported."""
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if is_record_name(entry.name):
                     yield entry
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return
+    except OSError as exc:
+        if on_error is not None:
+            on_error(folder, exc)

@@ -320,9 +320,10 @@ def vocabulary_from_data(data: dict[str, Any]) -> Vocabulary:
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
+    from cptcli.library.reading import TABLE_LIMIT
     from cptcli.store import parse_toml, read_text
 
-    return vocabulary_from_data(parse_toml(read_text(path), str(path)))
+    return vocabulary_from_data(parse_toml(read_text(path, TABLE_LIMIT, "table"), str(path)))
 
 
 def index_terms(tokens: Sequence[Token], vocab: Vocabulary) -> dict[str, tuple[int, ...]]:

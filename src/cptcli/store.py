@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cptcli.compiled import compiled_record
 from cptcli.errors import NotFoundError, RecordError, UsageError
+from cptcli.library import reading
+from cptcli.library.reading import RECORD_LIMIT
 from cptcli.models import Procedure, SectionValue
-from cptcli.paths import DataFolder, bundled_compiled_dir, record_files
+from cptcli.paths import DataFolder, bundled_compiled_dir, folder_problem, record_files
 from cptcli.sections import SECTION_KEYS
 
 LABEL_PATTERN = r"[a-z][a-z0-9_]*"
@@ -35,6 +36,13 @@ class Problem(NamedTuple):
     path: str
     line: int | None
     message: str
+    # The file could not be read this time (permission denied, moved away): worth a
+    # retry next run rather than being remembered as broken.
+    retry: bool = False
+
+    @classmethod
+    def of(cls, error: RecordError) -> Problem:
+        return cls(error.path, error.line, error.message, getattr(error, "transient", False))
 
     def __str__(self) -> str:
         return (
@@ -69,47 +77,20 @@ def system_for(code: str) -> str:
 
 
 # --- reading -------------------------------------------------------------------------
+# Every file goes through the reading door (library/reading.py): regular files only, a
+# size limit, UTF-8 with the line of a bad byte, and a TOML parser no file can crash.
 
 
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise RecordError(str(path), None, f"cannot read file: {exc.strerror}") from exc
+def read_bytes(path: Path, limit: int = RECORD_LIMIT, what: str = "record") -> bytes:
+    return reading.read_bytes(path, limit=limit, what=what)
 
 
-def decode_text(raw: bytes, path: str) -> str:
-    """A data file's text. Accepts a UTF-8 BOM; anything not UTF-8 is a RecordError."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise RecordError(path, line, "file is not valid UTF-8 text; save it as UTF-8") from exc
+decode_text = reading.decode_text
+parse_toml = reading.parse_toml
 
 
-def read_text(path: Path) -> str:
-    return decode_text(read_bytes(path), str(path))
-
-
-def parse_toml(text: str, path: str) -> dict[str, Any]:
-    # Imported here: a search served from the index never parses TOML.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python < 3.11 only
-        import tomli as tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = str(getattr(exc, "msg", "") or exc)
-        found = re.search(r"\(at line (\d+), column \d+\)", message)
-        if found:
-            line = line or int(found.group(1))
-            message = message[: found.start()].strip()
-        elif line is None and "end of document" in message:
-            line = text.count("\n") + 1
-        raise RecordError(path, line, f"TOML syntax error: {message}") from exc
+def read_text(path: Path, limit: int = RECORD_LIMIT, what: str = "record") -> str:
+    return reading.read_text(path, limit=limit, what=what)
 
 
 def line_of(text: str, key: str) -> int | None:
@@ -342,7 +323,7 @@ def check_file(path: Path) -> list[Problem]:
         text = read_text(path)
         data = parse_toml(text, str(path))
     except RecordError as exc:
-        return [Problem(exc.path, exc.line, exc.message)]
+        return [Problem.of(exc)]
     return validate_data(data, path, text)
 
 
@@ -383,10 +364,25 @@ class Library:
         for folder in reversed(self.folders):
             for name in names:
                 path = folder.path / name
-                if path.is_file():
-                    found.append((path, self._compiled if folder.origin == "bundled" else None))
-                    break
+                # Anything by that name is a candidate: a named pipe or a folder is
+                # reported as such by the reading door rather than silently passed over.
+                try:
+                    os.stat(path)
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    if not _is_own_loop(folder.path, exc):
+                        self.folder_failed(folder.path, exc)
+                        break
+                found.append((path, self._compiled if folder.origin == "bundled" else None))
+                break
         return found
+
+    def folder_failed(self, folder: Path, error: OSError) -> None:
+        """Note once that a data folder cannot be read (its records are left out)."""
+        problem = Problem(str(folder), None, folder_problem(error))
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def get(self, code_text: str) -> Procedure:
         """The record for a code; a broken file falls back to the next folder down."""
@@ -402,7 +398,7 @@ class Library:
             try:
                 return load_record(path, compiled)
             except RecordError as exc:
-                self.problems.append(Problem(exc.path, exc.line, exc.message))
+                self.problems.append(Problem.of(exc))
                 failed.append(str(path))
         if failed:
             raise NotFoundError(
@@ -442,7 +438,7 @@ class Library:
             return self._codes
         seen = set()
         for folder in self.folders:
-            for entry in record_files(folder.path):
+            for entry in record_files(folder.path, self.folder_failed):
                 stem = entry.name[:-5].upper()
                 if is_code(stem):
                     seen.add(stem)
@@ -459,8 +455,22 @@ class Library:
 
     def record_paths(self) -> Iterable[tuple[DataFolder, os.DirEntry[str]]]:
         for folder in self.folders:
-            for entry in record_files(folder.path):
+            for entry in record_files(folder.path, self.folder_failed):
                 yield folder, entry
+
+
+def _is_own_loop(folder: Path, error: OSError) -> bool:
+    """Whether a failed ``stat`` of a file in ``folder`` is the file's own symbolic link
+    loop (reported by the reading door) rather than the folder's failure."""
+    import errno
+
+    if error.errno != errno.ELOOP:
+        return False
+    try:
+        os.stat(folder)
+    except OSError:
+        return False
+    return True
 
 
 def closest_codes(code: str, codes: list[str], limit: int = 3) -> list[str]:

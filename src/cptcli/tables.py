@@ -30,10 +30,11 @@ def load_table(path: Path, compiled: Path | None, problems: Problems) -> dict[st
     """A table's data, from its precompiled copy when one was made from exactly these
     bytes; None when the file does not exist. A broken file raises RecordError."""
     from cptcli.compiled import compiled_record
+    from cptcli.library.reading import TABLE_LIMIT
     from cptcli.store import read_bytes
 
     if not path.is_file():
         return None
-    raw = read_bytes(path)
+    raw = read_bytes(path, TABLE_LIMIT, "table")
     data = compiled_record(compiled, path.stem, raw)
     return data if data is not None else parse_table(raw, path, problems)

@@ -3,60 +3,87 @@ and optionally the curated rules."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from cptcli.errors import RecordError
+from cptcli.paths import folder_problem, record_files
 from cptcli.quality import MAX_SIMILARITY, nearest_neighbours, record_problems
-from cptcli.store import Problem, line_of, load_record, parse_toml, read_text, record_files
+from cptcli.store import Problem, line_of, load_record, parse_toml, read_text
 
 
 def check_file(path: Path) -> list[Problem]:
-    """Every problem of one record file: encoding, TOML syntax, then the record schema."""
+    """Every problem of one record file: reading, encoding, TOML syntax, then the record
+    schema."""
     from cptcli.library.schema import record_problems
 
     try:
         text = read_text(path)
         data = parse_toml(text, str(path))
     except RecordError as exc:
-        return [Problem(exc.path, exc.line, exc.message)]
+        return [Problem.of(exc)]
     return record_problems(data, path, text)
 
 
-def expand(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders become their ``*.toml`` files. Missing paths are kept so
-    that they are reported."""
+def present(folder: Path) -> bool:
+    """Whether anything is at ``folder`` (a data folder not created yet is not checked;
+    one that cannot even be looked at is, and is reported)."""
+    try:
+        os.lstat(folder)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files as given; folders become their ``*.toml`` files. A missing path, or a
+    folder that cannot be listed, is a problem."""
     files: list[Path] = []
+    problems: list[Problem] = []
+
+    def unreadable(folder: Path, error: OSError) -> None:
+        problems.append(Problem(str(folder), None, folder_problem(error)))
+
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(path / e.name for e in record_files(path)))
+        try:
+            is_folder = stat.S_ISDIR(os.stat(path).st_mode)
+        except FileNotFoundError:
+            problems.append(Problem(str(path), None, "no such file or folder"))
+            continue
+        except NotADirectoryError:
+            is_folder = False  # reported by the reading door
+        except OSError as exc:
+            unreadable(path, exc)
+            continue
+        if is_folder:
+            files.extend(sorted(path / e.name for e in record_files(path, unreadable)))
         else:
             files.append(path)
-    return files
+    return files, problems
 
 
 def validate_paths(paths: Sequence[Path], strict: bool = False) -> tuple[int, list[Problem]]:
     """(number of files checked, every problem found)."""
-    files = expand(paths)
-    problems: list[Problem] = []
+    files, problems = expand(paths)
     valid = []
     for path in files:
-        if not path.exists():
-            problems.append(Problem(str(path), None, "no such file or folder"))
-            continue
         found = check_file(path)
         problems.extend(found)
         if not found:
             valid.append(path)
     if strict:
-        records = {}
+        records, texts = {}, {}
         for file in valid:
-            try:
-                records[str(file)] = load_record(file)
-            except RecordError as exc:  # the loader's checks and the schema should agree
-                problems.append(Problem(exc.path, exc.line, exc.message))
+            try:  # read again: the file may have changed since it was checked
+                records[str(file)], texts[str(file)] = load_record(file), read_text(file)
+            except RecordError as exc:
+                problems.append(Problem.of(exc))
         for path, record in records.items():
-            text = read_text(Path(path))
+            text = texts[path]
             for message in record_problems(record):
                 key = message.split("'")[1] if message.count("'") >= 2 else "name"
                 problems.append(Problem(path, line_of(text, key), message))

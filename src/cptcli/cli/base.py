@@ -22,6 +22,7 @@ import typer
 
 from cptcli import __version__
 from cptcli.errors import CptError, ExitCode
+from cptcli.models import clean, json_text
 from cptcli.paths import DataFolder, data_folders
 
 # Commands are collected here and attached to a Typer app by build_app(). Typer inspects
@@ -124,14 +125,20 @@ def settings() -> Any:
 
 
 def out(text: str) -> None:
+    """Text on stdout, through the one cleaning function (tabs and CRLF line ends kept
+    for tsv and csv)."""
+    text = clean(text, layout=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
 
 def out_json(value: Any) -> None:
-    import json
+    out(json_text(value, indent=2))
 
-    out(json.dumps(value, ensure_ascii=False, indent=2))
+
+def json_line(value: Any) -> str:
+    """One JSON Lines document, as safe for a terminal as all output."""
+    return json_text(value)
 
 
 def out_rich(*renderables: Any) -> None:
@@ -152,11 +159,12 @@ def out_rich(*renderables: Any) -> None:
 
 def err(line: str) -> None:
     """One line on stderr, flushed at once (messages never wait behind output), or,
-    while output is held for the pager, once the pager is done."""
+    while output is held for the pager, once the pager is done; always through the one
+    cleaning function: file names, keys and error texts can carry escapes."""
     if _HELD is not None:
-        _HELD.append(line)
+        _HELD.append(clean(line))
         return
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(clean(line) + "\n")
     sys.stderr.flush()
 
 

@@ -94,18 +94,24 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
       cpt paths --json
       CPT_DATA_PATH=~/records cpt paths
     """
-    from cptcli.paths import cache_dir
-    from cptcli.store import record_files
+    from cptcli.paths import cache_dir, folder_problem, record_files
+
+    unreadable: dict[str, str] = {}
+
+    def failed(folder: Path, error: OSError) -> None:
+        unreadable[str(folder)] = folder_problem(error)
 
     folders = [
         {
             "origin": f.origin,
             "path": str(f.path),
-            "exists": f.path.is_dir(),
-            "records": sum(1 for _ in record_files(f.path)),
+            "exists": _is_folder(f.path),
+            "records": sum(1 for _ in record_files(f.path, failed)),
         }
         for f in ENV.folders()
     ]
+    for path, problem in unreadable.items():
+        warn(f"{path}: {problem}")
     from cptcli.codeset import CODE_SET
 
     cache, origin = cache_dir()
@@ -130,7 +136,13 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     from cptcli import render
 
     rows = [
-        (f["origin"], f["path"], _records(f["records"]) if f["exists"] else "missing")
+        (
+            f["origin"],
+            f["path"],
+            "unreadable"
+            if f["path"] in unreadable
+            else (_records(f["records"]) if f["exists"] else "missing"),
+        )
         for f in folders
     ]
     rows.append((f"cache ({origin})", str(cache), ""))
@@ -143,6 +155,13 @@ def paths(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
 
 def _records(count: int) -> str:
     return f"{count} record" if count == 1 else f"{count} records"
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # no permission to look, for one
+        return False
 
 
 @command("import")
@@ -186,6 +205,7 @@ def import_(
       pbpaste | cpt import - --code 45378
     """
     from cptcli.importer import import_pages
+    from cptcli.library.reading import PAGE_LIMIT, read_stream
     from cptcli.paths import user_procedures_dir
 
     if code and len(files) > 1:
@@ -198,7 +218,9 @@ def import_(
         force=force,
         dry_run=dry_run,
         encoding=encoding,
-        read_stdin=lambda: sys.stdin.buffer.read(),
+        read_stdin=lambda: read_stream(
+            sys.stdin.buffer, limit=PAGE_LIMIT, what="page", name="standard input"
+        ),
     )
     for outcome in outcomes:
         if outcome.toml is not None and dry_run:
@@ -258,10 +280,10 @@ def validate(
       cpt validate data/procedures --strict
       cpt validate --json
     """
-    from cptcli.validation import validate_paths
+    from cptcli.validation import present, validate_paths
 
     # By default every folder in use; a user folder not created yet has nothing to check.
-    targets = paths_ or [f.path for f in ENV.folders() if f.path.is_dir()]
+    targets = paths_ or [f.path for f in ENV.folders() if present(f.path)]
     checked, problems = validate_paths(targets, strict=strict)
     if json_:
         from cptcli import __version__

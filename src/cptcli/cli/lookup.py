@@ -19,6 +19,7 @@ from cptcli.cli.base import (
     format_option,
     header_option,
     in_range,
+    json_line,
     load_index,
     open_index,
     out,
@@ -261,8 +262,6 @@ def search(
 def _search_stdin(options: Any, fmt: str, header: bool) -> None:
     """One search per line of standard input (blank lines and # comments skipped), in
     one process; a bad line is reported with its number and does not stop the rest."""
-    import json
-
     from cptcli.search import find
 
     if fmt not in ("jsonl", "json", "tsv", "csv", "markdown"):
@@ -294,7 +293,7 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
             }
         )
     if fmt == "jsonl":
-        out("\n".join(json.dumps(a, ensure_ascii=False) for a in answers))
+        out("\n".join(json_line(a) for a in answers))
     elif fmt == "json":
         out_json(answers)
     else:
@@ -671,9 +670,7 @@ def _show(
             for t, a in answers
         ]
         if mode == "jsonl":
-            import json
-
-            out("\n".join(json.dumps(d, ensure_ascii=False) for d in documents))
+            out("\n".join(json_line(d) for d in documents))
         else:
             out_json(documents[0] if len(refs) == 1 else documents)
     elif mode == "markdown":
@@ -871,4 +868,3 @@ def _print_records(
                 origin=origin,
             )
             out(text + ("" if last else "\n"))
-    report(library.problems)
