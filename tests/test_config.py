@@ -190,7 +190,7 @@ BAD = [
     ("limit = 4\nlimt = 5\n", 2, "unknown setting 'limt'; ignored. Did you mean 'limit'?"),
     ("limit = 4\n\n[display]\nwidth = 3\n", 3, "unknown setting 'display'"),
     ('limit = 4\nsections = [\n  "risks",\n  "riks",\n]\n', 4, "Unknown section 'riks'"),
-    (b"limit = 4\n# caf\xe9\n", 2, "is not UTF-8 text"),
+    (b"limit = 4\n# caf\xe9\n", 2, "is not valid UTF-8 text"),
 ]
 
 
@@ -248,7 +248,8 @@ def test_a_folder_is_not_a_settings_file(invoke, isolated: Path) -> None:  # typ
     result = invoke("sections")
     assert result.exit_code == 0 and result.stdout.startswith("summary")
     assert warnings(result.stderr) == [
-        f"warning: settings file {folder}: is not a regular file; ignored"
+        f"warning: settings file {folder}: not a regular file (a folder); "
+        "a settings file must be a plain file; ignored"
     ]
 
 
@@ -266,7 +267,7 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(
         env={**os.environ, "CPT_CONFIG": str(fifo)},
     )
     assert result.returncode == 0 and result.stdout.startswith("summary")
-    assert f"settings file {fifo}: is not a regular file" in result.stderr
+    assert f"settings file {fifo}: not a regular file (a named pipe)" in result.stderr
 
 
 def test_a_file_too_big_is_refused(invoke, isolated: Path) -> None:  # type: ignore[no-untyped-def]
@@ -274,7 +275,8 @@ def test_a_file_too_big_is_refused(invoke, isolated: Path) -> None:  # type: ign
     result = invoke("sections")
     assert "\x1b" not in result.stdout and result.exit_code == 0
     assert warnings(result.stderr) == [
-        f"warning: settings file {path}: is larger than 64 KiB; ignored"
+        f"warning: settings file {path}: the file is larger than 64 KB (97.7 KB), the most "
+        "a settings file may be (see Reliability in the README); ignored"
     ]
 
 
@@ -312,3 +314,13 @@ def test_settings_reach_every_section_key() -> None:
     names = ", ".join(f'"{key}"' for key in SECTION_KEYS)
     parsed = config.parse(f"sections = [{names}]\n", Path("c.toml"))
     assert parsed.problems == () and parsed.sections == tuple(SECTION_KEYS)
+
+
+def test_deeply_nested_values_cost_only_the_settings(invoke, isolated: Path) -> None:  # type: ignore[no-untyped-def]
+    path = settings_file(isolated, "limit = 2\nx = " + "[" * 490 + "]" * 490 + "\n")
+    result = invoke("search", "knee")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) > 2
+    assert warnings(result.stderr) == [
+        f"warning: settings file {path}:2: values are nested more than 32 levels deep, "
+        "so no setting applies"
+    ]

@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 DEFAULT_LIMIT = 10
 COLORS = ("auto", "always", "never")
-MAX_BYTES = 64 * 1024  # a settings file is a few lines; anything bigger is a mistake
 
 # Key -> what it holds, in the words of a warning.
 KEYS = {
@@ -95,9 +93,15 @@ def parse(text: str, path: Path, origin: str = "argument") -> Settings:
     except ImportError:  # Python < 3.11
         import tomli as tomllib  # type: ignore[no-redef]
 
+    from cptcli.library.reading import MAX_DEPTH, too_deep
+
+    deep = too_deep(text)
+    if deep is not None:  # the parser recurses: data must not reach its limit
+        message = f"values are nested more than {MAX_DEPTH} levels deep, so no setting applies"
+        return Settings(path, origin, exists=True, problems=(Problem(path, deep, message),))
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         line, message = _syntax_error(exc, text)
         problem = Problem(path, line, f"not valid TOML, so no setting applies: {message}")
         return Settings(path, origin, exists=True, problems=(problem,))
@@ -139,37 +143,21 @@ def use_color(setting: str, environ: Mapping[str, str]) -> bool:
 
 
 def _read(path: Path) -> tuple[str | None, Problem | None, bool]:
-    """(text, problem, exists) of the file: regular files only, at most MAX_BYTES.
+    """(text, problem, exists) of the file, read through the one reading door
+    (library/reading.py): regular files only (a named pipe or a device is reported, never
+    waited on), at most 64 KB, UTF-8 with the line of a bad byte."""
+    from cptcli.errors import RecordError
+    from cptcli.library import reading
 
-    The file is opened without blocking and checked through the open descriptor, so
-    a named pipe or a device is reported instead of hanging the command, and nothing
-    can swap the file between the check and the read.
-    """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except (FileNotFoundError, NotADirectoryError):
-        return None, None, False
-    except OSError as exc:
-        return None, Problem(path, None, f"cannot be read ({exc.strerror}); ignored"), True
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, Problem(path, None, "is not a regular file; ignored"), True
-        if info.st_size > MAX_BYTES:
-            limit = f"{MAX_BYTES // 1024} KiB"
-            return None, Problem(path, None, f"is larger than {limit}; ignored"), True
-        data = os.read(fd, MAX_BYTES + 1)
-    except OSError as exc:
-        return None, Problem(path, None, f"cannot be read ({exc.strerror}); ignored"), True
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:  # grew after the check
-        return None, Problem(path, None, f"is larger than {MAX_BYTES // 1024} KiB; ignored"), True
-    try:
-        return data.decode("utf-8-sig"), None, True
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, Problem(path, line, "is not UTF-8 text; ignored"), True
+        raw = reading.read_bytes(path, limit=reading.CONFIG_LIMIT, what="settings file")
+        return reading.decode_text(raw, str(path)), None, True
+    except reading.ReadError as exc:
+        if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):
+            return None, None, False
+        return None, Problem(path, exc.line, f"{exc.message}; ignored"), True
+    except RecordError as exc:
+        return None, Problem(path, exc.line, f"{exc.message}; ignored"), True
 
 
 def _syntax_error(exc: Exception, text: str) -> tuple[int | None, str]:

@@ -37,7 +37,7 @@ RECORD_LIMIT = 256 * KB  # a record file (the largest bundled one is under 7 KB)
 PAGE_LIMIT = 2 * MB  # a page for `cpt import`, from a file or standard input
 TABLE_LIMIT = 1 * MB  # a bundled table: vocabulary, history, modifiers, families
 COMPILED_LIMIT = 1 * MB  # a precompiled record or table (JSON)
-CONFIG_LIMIT = 256 * KB  # a configuration file
+CONFIG_LIMIT = 64 * KB  # the settings file (a few lines)
 CACHE_LIMIT = 1024 * MB  # the search cache (about 25 MB for 20,000 records)
 MAX_DEPTH = 32  # arrays and inline tables nested inside one another
 
