@@ -119,6 +119,7 @@ def test_a_signal_during_a_parallel_build_leaves_no_worker_and_closes_the_output
         stderr=subprocess.PIPE,
         env=env_for(tmp_path),
     )
+    workers: set[int] = set()
     try:
         assert wait_for(lambda: len(descendants(proc.pid)) >= 2, 60), "no workers started"
         workers = descendants(proc.pid)
@@ -137,8 +138,8 @@ def test_a_signal_during_a_parallel_build_leaves_no_worker_and_closes_the_output
             assert not [p for p in cache.glob(".*.tmp")] if cache.exists() else True
         else:
             assert code == -signal.SIGKILL
-    finally:
-        for pid in [proc.pid, *descendants(proc.pid)]:
+    finally:  # whatever happened, leave no process behind
+        for pid in [proc.pid, *descendants(proc.pid), *workers]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=15)
