@@ -173,16 +173,18 @@ def test_sigterm_on_a_terminal_stops_the_progress_bar_and_shows_the_cursor(
 
         assert wait_for(read_some, 60), screen[-500:]
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 143
-        while True:
-            ready, _, _ = select.select([main], [], [], 1)
+        # Read on while it ends: a terminal whose buffer is full blocks the writer.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 0.1)
             try:
                 data = os.read(main, 65536) if ready else b""
-            except OSError:
-                data = b""
-            if not data:
+            except OSError:  # the other side closed: everything was read
+                break
+            if ready and not data:
                 break
             screen += data
+        assert proc.wait(timeout=15) == 143
     finally:
         with contextlib.suppress(OSError):
             proc.kill()
@@ -497,9 +499,11 @@ while not os.path.exists(stop):
         with open(path, "r+b") as f:
             data = f.read()
             f.truncate(len(data) // 3)  # in place: a mapping of it loses its pages
-            time.sleep(0.002)
+            time.sleep(0.03)
             f.seek(0)
             f.write(data)
+            f.flush()
+        time.sleep(0.03)
     except OSError:
         pass
 """

@@ -297,10 +297,14 @@ def _parallel(
     results = []
     done = 0
     try:
+        import multiprocessing
+
+        # Forked workers are this process's children; others are a fork server's.
+        parent = os.getpid() if multiprocessing.get_start_method() == "fork" else 0
         pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)
+            max_workers=workers, initializer=_start_worker, initargs=(parent,)
         )
-    except (OSError, ImportError):  # no process support here
+    except (OSError, ImportError, ValueError):  # no process support here
         return []
     try:
         for chunk, result in zip(
@@ -340,7 +344,7 @@ def _start_worker(parent: int) -> None:
             libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    if parent and os.getppid() != parent:  # the parent died before that took effect
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
