@@ -34,9 +34,25 @@ def main() -> None:
         try:
             if stream is not None:
                 stream.flush()
-        except (OSError, ValueError):  # a closed pipe or a closed stream
+        except BrokenPipeError:  # the reader went away: not an error
+            pass
+        except OSError as exc:  # a full disk, an I/O error: the output is incomplete
+            if stream is sys.stdout:
+                code = code or 1
+                _tell_unwritten(exc)
+        except ValueError:  # a closed stream
             pass
     os._exit(code)
+
+
+def _tell_unwritten(exc: OSError) -> None:
+    from cptcli.errors import describe_os_error
+
+    try:
+        sys.stderr.write(f"error: cannot write the output: {describe_os_error(exc)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -13,7 +13,14 @@ class ExitCode(IntEnum):
     OK = 0
     NOT_FOUND = 1  # nothing found, or validation problems
     USAGE = 2
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM: 128 + 15, what a shell reports for a process it ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds like Ctrl-C: every
+    ``finally`` runs (temporary files removed, worker processes ended, the progress bar
+    stopped and the cursor shown again)."""
 
 
 class CptError(Exception):
@@ -45,3 +52,25 @@ class RecordError(CptError):
 
 class ImportPageError(CptError):
     """A procedure page that cannot be turned into a record."""
+
+
+_OS_ERRORS = {
+    "ENOSPC": "no space left on the device",
+    "EDQUOT": "the disk quota is exceeded",
+    "EFBIG": "the file is too large for the file system",
+    "EIO": "an input/output error on the device",
+    "EROFS": "the file system is read-only",
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Why a file operation failed, in plain words ("no space left on the device")."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in _OS_ERRORS:
+        return _OS_ERRORS[name]
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return reason[:1].lower() + reason[1:]

@@ -12,9 +12,10 @@ file is detected and rebuilt. Deleting it is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import mmap
 import os
+import stat
 import sys
 import zlib
 from array import array
@@ -289,24 +290,86 @@ def _parallel(
     total: int,
     progress: Progress | None,
 ) -> list[tuple[list[Entry], list[Problem]]]:
-    """Chunks read by worker processes, in order; [] if processes are unavailable."""
+    """Chunks read by worker processes, in order; [] if processes are unavailable.
+    If this process is interrupted (Ctrl-C, SIGTERM), the workers are ended before the
+    interruption goes on, rather than left to finish work nobody waits for."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     results = []
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for chunk, result in zip(
-                chunks, pool.map(extract_files, chunks, [vocabulary_path] * len(chunks))
-            ):
-                results.append(result)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-    except (OSError, ImportError, BrokenProcessPool):  # no process support here
+        import multiprocessing
+
+        # Forked workers are this process's children; others are a fork server's.
+        parent = os.getpid() if multiprocessing.get_start_method() == "fork" else 0
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(parent,)
+        )
+    except (OSError, ImportError, ValueError):  # no process support here
         return []
+    try:
+        for chunk, result in zip(
+            chunks, pool.map(extract_files, chunks, [vocabulary_path] * len(chunks))
+        ):
+            results.append(result)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    except (OSError, ImportError, BrokenProcessPool):  # no process support here
+        _stop_workers(pool)
+        return []
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
     return results
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker process so that it can never outlive the run or hold its output.
+
+    A worker that survived its parent (killed with SIGKILL, say) would wait forever for
+    work and keep the caller's standard output open, so that a script reading it hangs:
+    on Linux the kernel kills the worker when the parent dies, and a worker whose parent
+    is already gone ends at once. Its standard streams go to the null device; it ignores
+    the Ctrl-C that a terminal sends to the whole process group (the parent ends it),
+    and takes SIGTERM the default way, not with the parent's handler."""
+    import signal
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent and os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _stop_workers(pool: Any) -> None:
+    """End the pool's workers now, without waiting for the work they were given."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.kill()
+    with contextlib.suppress(OSError, RuntimeError):
+        pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, AssertionError, ValueError):
+            process.join(5)
 
 
 def build_index(entries: Sequence[Entry], problems: list[Problem] | None = None) -> Index:
@@ -415,7 +478,7 @@ def encode_index(index: Index, fingerprint: str) -> list[bytes | memoryview]:
     return [MAGIC + json.dumps(header).encode("utf-8") + b"\n", *(data for _, data in parts)]
 
 
-def read_header(data: bytes | mmap.mmap) -> tuple[dict[str, Any], int] | None:
+def read_header(data: bytes) -> tuple[dict[str, Any], int] | None:
     """(header, offset of its closing newline), or None when ``data`` has none."""
     try:
         if data[: len(MAGIC)] != MAGIC:
@@ -430,7 +493,7 @@ def read_header(data: bytes | mmap.mmap) -> tuple[dict[str, Any], int] | None:
 
 
 def decode_index(
-    data: bytes | mmap.mmap,
+    data: bytes,
     fingerprint: str | None,
     parsed: tuple[dict[str, Any], int] | None = None,
 ) -> Index | None:
@@ -544,16 +607,14 @@ def open_index(folders: Sequence[DataFolder], use_cache: bool = True) -> OpenInd
     return OpenIndex(folders, decode_index(data, None, header), check)
 
 
-def _read(path: Path) -> bytes | mmap.mmap:
-    """The cache file's bytes. On POSIX systems it is mapped rather than read: the
-    index is used in place, and a search touches a small part of it. (The file is never
-    rewritten in place, only replaced, so the mapping stays valid. Elsewhere a mapped
-    file could not be replaced while in use, so it is read.)"""
+def _read(path: Path) -> bytes:
+    """The cache file's bytes, read whole through the reading door (a regular file of
+    at most CACHE_LIMIT bytes; a FIFO would block). It used to be mapped into memory,
+    but a mapping kills the process with SIGBUS when another program truncates the file
+    in place, and the CRC check reads every byte anyway, so mapping saved little."""
     fd = open_regular(path, limit=CACHE_LIMIT, what="search cache")
     with open(fd, "rb", closefd=True) as file:
-        if os.name != "posix":
-            return file.read()
-        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        return file.read()
 
 
 def load_or_build(
@@ -599,8 +660,33 @@ def rebuild(
 
 
 def _prune(folder: Path, keep: Path) -> None:
-    """Keep only the most recently used cache files (one per set of data folders)."""
-    files = sorted(folder.glob("index-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[KEEP_CACHE_FILES:]:
+    """Keep only the most recently used cache files (one per set of data folders).
+    Only files proven to be ours are counted and removed: regular files of this user
+    whose first bytes are the index format's mark. Anything else named ``index-*.bin``
+    (another program's file, a link) is left alone."""
+    ours = []
+    for path in folder.glob("index-*.bin"):
+        try:
+            st = path.lstat()
+            if not stat.S_ISREG(st.st_mode) or not _owned(st) or not _ours(path):
+                continue
+        except OSError:
+            continue
+        ours.append((st.st_mtime, path))
+    ours.sort(reverse=True)
+    for _, old in ours[KEEP_CACHE_FILES:]:
         if old != keep:
             old.unlink(missing_ok=True)
+
+
+def _owned(st: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+
+
+def _ours(path: Path) -> bool:
+    """Whether the file starts as every index file of this program does."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        return os.read(fd, len(MAGIC)) == MAGIC
+    finally:
+        os.close(fd)

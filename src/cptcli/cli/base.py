@@ -10,6 +10,7 @@ There is no ``from __future__ import annotations`` here: the Typer releases that
 Python 3.9 read the ``Annotated`` option metadata only from real annotation objects.
 """
 
+import contextlib
 import functools
 import importlib
 import io
@@ -21,7 +22,7 @@ from typing import Annotated, Any, NoReturn, Optional
 import typer
 
 from cptcli import __version__
-from cptcli.errors import CptError, ExitCode
+from cptcli.errors import CptError, ExitCode, Terminated
 from cptcli.models import clean, json_text
 from cptcli.paths import DataFolder, data_folders
 
@@ -124,12 +125,21 @@ def settings() -> Any:
     return ENV.settings
 
 
+class OutputError(OSError):
+    """Standard output could not be written (a full disk, an I/O error)."""
+
+
 def out(text: str) -> None:
     """Text on stdout, through the one cleaning function (tabs and CRLF line ends kept
     for tsv and csv)."""
     text = clean(text, layout=True)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror) from exc
 
 
 def out_json(value: Any) -> None:
@@ -150,11 +160,16 @@ def out_rich(*renderables: Any) -> None:
         width=ENV.width,
         no_color=not ENV.color,
     )
-    for renderable in renderables:
-        # Renderables fit the width by themselves; crop=False keeps the lines that are
-        # meant to run past it (see render.unwrapped).
-        console.print(renderable, crop=False)
-    sys.stdout.flush()
+    try:
+        for renderable in renderables:
+            # Renderables fit the width by themselves; crop=False keeps the lines that
+            # are meant to run past it (see render.unwrapped).
+            console.print(renderable, crop=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror) from exc
 
 
 def err(line: str) -> None:
@@ -499,21 +514,80 @@ def invoked_command(argv: list[str]) -> Optional[str]:
 
 
 def main() -> None:
-    """Console-script entry point: run the app, ending quietly on Ctrl-C or a closed pipe."""
+    """Console-script entry point: run the app, ending quietly on Ctrl-C, SIGTERM or a
+    closed pipe, and with a message (not a traceback) when output or a file cannot be
+    written (a full disk, an I/O error)."""
     if sys.stderr is None:  # started with standard error closed: messages go nowhere
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
     if sys.stdout is None:  # started with standard output closed (`cpt ... >&-`)
         err("error: standard output is closed, so there is nowhere to print to")
         sys.exit(int(ExitCode.USAGE))
+    _handle_sigterm()
     try:
         only = invoked_command(sys.argv[1:])
         build_app(only)(prog_name="cpt")
+    except SystemExit:
+        # Typer turns an interruption into an exit with 130: SIGTERM's is 143.
+        if _TERMINATED:
+            sys.exit(int(ExitCode.TERMINATED))
+        raise
+    except Terminated:
+        sys.exit(int(ExitCode.TERMINATED))
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         sys.exit(int(ExitCode.INTERRUPTED))
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(int(ExitCode.OK))
+    except OSError as exc:
+        _report_os_error(exc)
+        sys.exit(int(ExitCode.NOT_FOUND))
+
+
+_TERMINATED: list[int] = []  # the SIGTERM received, if one was
+
+
+def _handle_sigterm() -> None:
+    """SIGTERM ends the run the way Ctrl-C does (see :class:`Terminated`)."""
+    import signal
+
+    def terminate(signum: int, frame: Any) -> None:
+        _TERMINATED.append(signum)
+        raise Terminated()
+
+    # Not possible outside the main thread, or where there is no such signal.
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        signal.signal(signal.SIGTERM, terminate)
+
+
+def _report_os_error(exc: OSError) -> None:
+    """One line for a failure to write (or read) that no command handled: which file
+    or the output, and why in plain words."""
+    import errno
+
+    from cptcli.errors import describe_os_error
+    from cptcli.models import clean
+
+    output_failed = isinstance(exc, OutputError) or (exc.filename is None and _stdout_failed())
+    if output_failed:
+        _silence_stdout()  # the flush at exit would fail again
+    if exc.filename is not None:
+        writing = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+        where = f"{'cannot write ' if writing else ''}{clean(str(exc.filename))}: "
+    elif output_failed:
+        where = "cannot write the output: "
+    else:
+        where = ""
+    err(f"error: {where}{describe_os_error(exc)}")
+
+
+def _stdout_failed() -> bool:
+    """Whether standard output cannot take what is waiting in its buffer."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
 
 
 def _silence_stdout() -> None:
