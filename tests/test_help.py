@@ -139,7 +139,7 @@ def test_help_exit_codes_lists_every_exit_code(invoke) -> None:  # type: ignore[
     result = invoke("help", "exit-codes")
     assert result.exit_code == 0
     listed = [int(m) for m in re.findall(r"^  (\d+) ", result.stdout, re.MULTILINE)]
-    assert listed == [0, 1, 2, 130] == [int(code) for code in ExitCode]
+    assert listed == [0, 1, 2, 130, 143] == [int(code) for code in ExitCode]
     assert "Interrupted (Ctrl-C)" in result.stdout
 
 

@@ -239,8 +239,9 @@ def test_no_escape_or_bidi_character_reaches_the_output(  # type: ignore[no-unty
     if "--json" in args or "jsonl" in args:
         documents = result.stdout.splitlines() if "jsonl" in args else [result.stdout]
         for line in filter(str.strip, documents):  # a failed show prints no document
-            # The data is kept (escaped), but for C1 controls and DEL, which are removed.
+            # JSON strings are cleaned too: a script printing a value cannot emit one.
             for text in strings(json.loads(line)):
+                assert not FORBIDDEN.search(text), repr(text)
                 assert not re.search("[\x7f-\x9f]", text), repr(text)
 
 
@@ -260,17 +261,17 @@ def test_cleaning_the_output_keeps_its_layout(invoke, hostile: Path, shared_cach
     env = {"CPT_CACHE_DIR": shared_cache}
     csv = invoke("--data-dir", str(hostile), "search", "wombat", "--format", "csv", env=env)
     raw = csv.stdout_bytes  # (.stdout turns CRLF into LF)
-    assert raw.count(b"\r\n") == raw.count(b"\n") - 1 > 0
+    assert raw.count(b"\r\n") == raw.count(b"\n") > 0  # every line, the last too
     tsv = invoke("--data-dir", str(hostile), "search", "wombat", "--format", "tsv", env=env)
     assert tsv.stdout.startswith("1\t99993\t")
 
 
-def test_json_keeps_text_data_but_never_prints_it_raw(invoke, hostile: Path) -> None:  # type: ignore[no-untyped-def]
+def test_json_is_cleaned_like_the_text(invoke, hostile: Path) -> None:  # type: ignore[no-untyped-def]
     result = invoke("--data-dir", str(hostile), "show", "99993", "--json")
-    assert "\\u202e" in result.stdout and "\u202e" not in result.stdout
+    assert "\u202e" not in result.stdout and "\\u202e" not in result.stdout
     record = json.loads(result.stdout)
-    assert record["name"] == "Wombat \u202e repair \ufeff\u2028 31m done"  # C1, DEL gone
-    assert "\x1b]52;c;" in record["aliases"][0]  # escaped by JSON, kept as data
+    assert record["name"] == "Wombat  repair  31m done"  # the controls go, the words stay
+    assert record["aliases"][0].startswith("wombat ]52;c;SGVsbG8= fix")
 
 
 # --- 3. import: escaped names, validated bytes, kept modes ------------------------------

@@ -173,31 +173,23 @@ def _pattern(layout: int = 0) -> re.Pattern[str]:
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
-    """A JSON document whose text holds none of the characters :func:`clean` removes.
-
-    JSON is a data interface, so values are kept as they are, except that C1 controls
-    and DEL, which are never text, are removed. Other control characters are escaped by
-    JSON itself (``\\u001b``), and bidi controls and invisible characters are written as
-    ``\\uXXXX`` escapes too, so that no such character reaches a terminal raw.
-    """
+    """A JSON document whose strings (keys and values) have been through :func:`clean`
+    (line breaks kept, tabs as spaces): a script that prints a value from ``--json`` must not
+    be able to send an escape sequence, a bidi control or an invisible character to a
+    terminal either."""
     import json
 
-    text = json.dumps(_without_c1(value), ensure_ascii=False, indent=indent)
-    # These characters can only stand inside JSON strings, where an escape means the same.
-    return _pattern().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return json.dumps(_cleaned(value), ensure_ascii=False, indent=indent)
 
 
-def _without_c1(value: Any) -> Any:
+def _cleaned(value: Any) -> Any:
     if isinstance(value, str):
-        return value.translate(_C1)
+        return clean(value)
     if isinstance(value, dict):
-        return {_without_c1(k): _without_c1(v) for k, v in value.items()}
+        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_without_c1(v) for v in value]
+        return [_cleaned(v) for v in value]
     return value
-
-
-_C1 = dict.fromkeys(range(0x7F, 0xA0))  # DEL and the C1 controls, for str.translate
 
 
 def time_text(time: dict[str, Any] | None) -> str:

@@ -65,6 +65,10 @@ _EXIT_MEANINGS = {
         "not a code where one is needed.",
     ),
     ExitCode.INTERRUPTED: ("interrupted", "Interrupted (Ctrl-C)."),
+    ExitCode.TERMINATED: (
+        "terminated",
+        "Ended by SIGTERM (128 + 15, as a shell reports it); cleaned up as for Ctrl-C.",
+    ),
 }
 EXIT_CODES: tuple[tuple[str, str], ...] = tuple(
     (str(int(code)), _EXIT_MEANINGS[code][1]) for code in ExitCode
