@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from cptcli import atomic
-from cptcli.errors import ExitCode
+from cptcli.errors import ExitCode, RecordError
 
 from .conftest import ROOT
 
@@ -549,7 +549,7 @@ def test_the_cache_is_read_only_from_a_regular_file(tmp_path: Path) -> None:
     def read() -> None:
         try:
             _read(tmp_path / "fifo")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecordError) as exc:
             done.append(exc)
 
     thread = threading.Thread(target=read, daemon=True)
@@ -558,4 +558,5 @@ def test_the_cache_is_read_only_from_a_regular_file(tmp_path: Path) -> None:
     if thread.is_alive():  # unblock it before failing
         with open(tmp_path / "fifo", "wb"):
             pass
-    assert done and isinstance(done[0], ValueError)
+    assert done and isinstance(done[0], RecordError)  # refused at once, not waited on
+    assert "not a regular file (a named pipe)" in str(done[0])

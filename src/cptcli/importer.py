@@ -352,7 +352,9 @@ def write_record(target: Path, text: str, force: bool = False) -> None:
     except FileExistsError:
         raise ImportPageError(f"{target} already exists; use --force to replace it") from None
     except OSError as exc:
-        raise ImportPageError(f"{target}: cannot write the record ({exc.strerror})") from exc
+        from cptcli.errors import describe_os_error
+
+        raise ImportPageError(f"cannot write {target}: {describe_os_error(exc)}") from exc
 
 
 @dataclass
