@@ -63,3 +63,21 @@ def test_the_package_marks_itself_typed_and_loads_the_api_lazily() -> None:
     code = "import sys, cptcli; print('cptcli.api' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_api_names_survive_imports_of_the_core_modules_of_the_same_name() -> None:
+    import importlib
+
+    import cptcli.lookup
+    import cptcli.search
+
+    importlib.reload(cptcli)
+    from cptcli import lookup as found_lookup
+    from cptcli import search as found_search
+
+    assert callable(found_lookup) and callable(found_search)
+    assert found_lookup("85230").code == "85230"
+    assert found_search("knee replacement", limit=1)[0].code == "27447"
+    from cptcli.search import find  # the core module is still there
+
+    assert callable(find)

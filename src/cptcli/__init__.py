@@ -2,17 +2,41 @@
 
 The library API is ``from cptcli import lookup, search`` (see ``cptcli.api``); it is
 loaded on first use, so that starting the ``cpt`` command stays light.
+
+``cptcli.lookup`` and ``cptcli.search`` are also the names of two core modules. Importing
+a submodule sets it as an attribute of its package, which would hide the functions once
+either module had been imported; the package's own class keeps the two names bound to the
+API functions (the modules stay importable as ``from cptcli.search import find``).
 """
 
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "lookup", "search"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("lookup", "search"):
-        from cptcli import api
+class _Package(types.ModuleType):
+    @property
+    def lookup(self) -> Any:
+        from cptcli.api import lookup
 
-        return getattr(api, name)
-    raise AttributeError(f"module 'cptcli' has no attribute {name!r}")
+        return lookup
+
+    @lookup.setter
+    def lookup(self, module: Any) -> None:
+        pass  # the submodule: reached through sys.modules, never through this name
+
+    @property
+    def search(self) -> Any:
+        from cptcli.api import search
+
+        return search
+
+    @search.setter
+    def search(self, module: Any) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -32,8 +32,8 @@ from cptcli.paths import DataFolder, data_folders
 _COMMANDS: list[tuple[str, Any, dict[str, Any]]] = []
 # Which module defines each command (imported on demand).
 COMMAND_MODULES = {
-    "search": "lookup",
-    "show": "lookup",
+    "search": "search",
+    "show": "show",
     "pick": "pick",
     "compare": "compare",
     "list": "library",

@@ -51,7 +51,7 @@ def compare(
       cpt compare 70551 70552 70553 --all
       cpt compare 99213 99214 --json   JSON for scripts
     """
-    from cptcli.cli.lookup import load_history
+    from cptcli.cli.shared import load_history
     from cptcli.compare import compare as compare_records
     from cptcli.lookup import lookup_codes
 

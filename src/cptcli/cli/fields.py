@@ -107,3 +107,19 @@ def json_option() -> Any:
     return typer.Option(
         "--json", help="Print JSON; --json FIELDS (e.g. code,name) prints only those keys."
     )
+
+
+def stamp(document: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """A JSON document with the code set and the program version after its identifying
+    keys (once per document; without an argument, just those two keys)."""
+    from cptcli import __version__
+    from cptcli.codeset import CODE_SET
+
+    if document is None:
+        return {"code_set": CODE_SET, "version": __version__}
+    stamped: dict[str, Any] = {}
+    for key, value in document.items():
+        stamped[key] = value
+        if key == "code_set":
+            stamped["version"] = __version__
+    return stamped

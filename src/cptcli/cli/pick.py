@@ -32,7 +32,7 @@ def pick(
       cpt show $(cpt pick knee)        pick a code, then read it
       code=$(cpt pick 99214-25)        keep the chosen code in a variable
     """
-    from cptcli.cli.lookup import load_history, load_modifiers
+    from cptcli.cli.shared import load_history, load_modifiers
     from cptcli.models import clean
     from cptcli.store import Library
     from cptcli.tui.engine import PickerSearch

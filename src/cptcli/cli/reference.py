@@ -73,7 +73,7 @@ def modifier(
       cpt search bilateral modifier
     """
     from cptcli import render
-    from cptcli.cli.lookup import load_modifiers
+    from cptcli.cli.shared import load_modifiers
 
     reference = load_modifiers()
     if code is None:

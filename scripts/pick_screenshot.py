@@ -1,6 +1,6 @@
 """Write docs/pick.svg: the picker on the bundled library after typing a lay query.
 
-python docs/pick_screenshot.py
+python scripts/pick_screenshot.py
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import asyncio
 import os
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent / "pick.svg"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "pick.svg"
 
 
 async def main() -> None:
