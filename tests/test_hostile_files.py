@@ -604,7 +604,7 @@ def test_an_unreadable_target_folder_for_import(
     _refuse(locked, monkeypatch)
     result = invoke("import", str(page), "--to", str(locked))
     assert result.exit_code == 1 and str(locked) in result.stderr
-    assert "Permission denied" in result.stderr
+    assert "permission denied" in result.stderr.lower()
 
 
 @pytest.mark.parametrize(
@@ -698,8 +698,8 @@ def test_a_real_chmod_000_folder(tmp_path: Path) -> None:
         result = run("validate")
         assert result.returncode == 1 and message in result.stdout
         result = run("import", str(page))
-        assert result.returncode == 1 and result.stderr.startswith(f"error: {locked}")
-        assert "Permission denied" in result.stderr
+        assert result.returncode == 1 and result.stderr.startswith("error: ")
+        assert str(locked) in result.stderr and "permission denied" in result.stderr.lower()
     finally:
         (base / "locked").chmod(0o755)
         shutil.rmtree(base, ignore_errors=True)
