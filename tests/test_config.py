@@ -305,8 +305,9 @@ def test_no_settings_file_adds_no_warning_and_no_toml_parser() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "warning:" not in result.stderr
     modules = result.stderr.rsplit("MODULES ", 1)[1].split()
-    assert "cptcli.config" in modules  # the command read its settings...
-    assert "tomllib" not in modules and "tomli" not in modules  # ...from no file at all
+    # No file: neither the settings module nor a TOML parser is loaded.
+    assert "cptcli.config" not in modules
+    assert "tomllib" not in modules and "tomli" not in modules
 
 
 def test_settings_reach_every_section_key() -> None:
@@ -324,3 +325,18 @@ def test_deeply_nested_values_cost_only_the_settings(invoke, isolated: Path) -> 
         f"warning: settings file {path}:2: values are nested more than 32 levels deep, "
         "so no setting applies"
     ]
+
+
+def test_the_defaults_without_a_file_are_the_settings_defaults(isolated: Path) -> None:
+    """With no settings file, cpt does not load the settings module: the stand-in must
+    give the same values as config.Settings' defaults."""
+    from cptcli.cli import base
+    from cptcli.config import Settings
+
+    base.ENV.settings = None
+    defaults = base.settings()
+    assert not isinstance(defaults, Settings)
+    reference = Settings(defaults.path, defaults.origin, exists=False)
+    for name in ("limit", "sections", "pager", "color", "brief", "exists", "problems"):
+        assert getattr(defaults, name) == getattr(reference, name), name
+    base.ENV.settings = None

@@ -116,13 +116,34 @@ def settings() -> Any:
     """The settings file's values, read once per run; each problem in the file is a
     warning naming the file and line, and the rest of the file still applies."""
     if ENV.settings is None:
-        from cptcli.config import load
-        from cptcli.models import clean
+        from cptcli.paths import config_file
 
-        ENV.settings = load()
+        path, origin = config_file()
+        if origin != "CPT_CONFIG" and not os.path.lexists(path):
+            ENV.settings = _Defaults(path, origin)  # the usual case: no file, nothing to load
+            return ENV.settings
+        from cptcli.config import load
+
+        ENV.settings = load(path, origin)
         for problem in ENV.settings.problems:
-            warn(clean(f"settings file {problem}"))
+            warn(f"settings file {problem}")
     return ENV.settings
+
+
+class _Defaults:
+    """The settings when there is no settings file (config.Settings' defaults), without
+    loading the settings module: most runs have no file, and start-up time matters."""
+
+    limit = 10
+    sections = None
+    pager = None
+    color = "auto"
+    brief = False
+    exists = False
+    problems = ()
+
+    def __init__(self, path: Path, origin: str) -> None:
+        self.path, self.origin = path, origin
 
 
 class OutputError(OSError):
