@@ -225,7 +225,8 @@ def unwrapped(text: str, style: str = "") -> RenderableType:
 # --- plain text ----------------------------------------------------------------------
 
 
-def _wrap(text: str, width: int, first: str, rest: str) -> str:
+def fill(text: str, width: int, first: str, rest: str) -> str:
+    """Text filled to the width (never narrower than 30), hyphenated words kept whole."""
     import textwrap
 
     return textwrap.fill(
@@ -239,7 +240,7 @@ def _wrap(text: str, width: int, first: str, rest: str) -> str:
 
 def wrap_text(text: str, width: int = 80) -> str:
     """A paragraph wrapped to the width, for plain text."""
-    return _wrap(text, width, "", "")
+    return fill(text, width, "", "")
 
 
 def plain_procedure(
@@ -254,15 +255,15 @@ def plain_procedure(
     lines: list[str] = []
     if header:
         code = clean(record.code)
-        lines.append(_wrap(f"{code}  {clean(record.name)}", width, "", " " * (len(code) + 2)))
+        lines.append(fill(f"{code}  {clean(record.name)}", width, "", " " * (len(code) + 2)))
         details = [clean(record.category), record.system]
-        lines.append(_wrap("  ".join(d for d in details if d), width, "", ""))
+        lines.append(fill("  ".join(d for d in details if d), width, "", ""))
         if record.aliases:
             lines.append(
-                _wrap("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")
+                fill("Also known as: " + "; ".join(map(clean, record.aliases)), width, "", "  ")
             )
         for label, text in facts(record, change):
-            lines.append(_wrap(f"{label}: {text}", width, "", "  "))
+            lines.append(fill(f"{label}: {text}", width, "", "  "))
         lines.append("")
     if blocks:
         lines.append(plain_blocks(blocks, width))
@@ -295,16 +296,16 @@ def plain_blocks(blocks: Sequence[Block], width: int = 80) -> str:
 
 def _plain_part(part: Part, width: int, indent: str = "") -> str:
     if part.kind == "paragraph":
-        return _wrap(part.text, width, indent, indent)
+        return fill(part.text, width, indent, indent)
     if part.kind == "bullet":
-        return _wrap(part.text, width, "  - ", "    ")
+        return fill(part.text, width, "  - ", "    ")
     if part.kind == "step":
         marker = f"  {part.number}. "
-        return _wrap(part.text, width, marker, " " * len(marker))
+        return fill(part.text, width, marker, " " * len(marker))
     if part.kind == "label":
         return f"{part.text}:"
     # a similar code, its name wrapped under itself
-    return _wrap(
+    return fill(
         f"{part.text}  {part.detail or NOT_IN_LIBRARY}", width, "  ", " " * (len(part.text) + 4)
     )
 
@@ -365,7 +366,7 @@ def plain_matches(matches: Sequence[Match], width: int = 80) -> str:
     out = []
     for lead, row in zip(left, rows):
         lines = [row[4]] + ([row[5]] if show_category else []) + [row[6]]
-        wrapped = [_wrap(line, width, " " * indent, " " * indent).lstrip("\n") for line in lines]
+        wrapped = [fill(line, width, " " * indent, " " * indent).lstrip("\n") for line in lines]
         text = "\n".join(wrapped)
         out.append(lead.ljust(indent) + text[indent:])
     return "\n".join(out)
@@ -504,11 +505,11 @@ def _rich_parts(parts: Sequence[Part], width: int) -> RenderableType:
         if width < 30 or (not part.text.isascii() and cell_len(part.text) != len(part.text)):
             body.no_wrap, body.overflow = False, None  # let rich wrap by cell width
         if part.kind == "paragraph":
-            body.append(_wrap(part.text, width, "", ""), style=THEME["paragraph"])
+            body.append(fill(part.text, width, "", ""), style=THEME["paragraph"])
         else:
             marker = "•" if part.kind == "bullet" else f"{part.number}."
             indent = " " * (len(marker) + 1)
-            wrapped = _wrap(part.text, width, indent, indent) or indent
+            wrapped = fill(part.text, width, indent, indent) or indent
             body.append(marker + wrapped[len(marker) :], style=THEME[part.kind])
     if not codes:
         return body

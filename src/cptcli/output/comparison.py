@@ -7,10 +7,10 @@ written once in text.
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING
 
 from cptcli.models import clean
+from cptcli.render import fill as _fill
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -56,16 +56,6 @@ def plain_comparison(comparison: Comparison, width: int = 80, show_all: bool = F
     if same:
         lines += ["", _fill(same_line(same), width, "", "")]
     return "\n".join(lines)
-
-
-def _fill(text: str, width: int, first: str, rest: str) -> str:
-    return textwrap.fill(
-        text,
-        width=max(width, 30),
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_on_hyphens=False,
-    )
 
 
 def rich_comparison(
