@@ -148,6 +148,8 @@ def test_short_output_is_printed_directly(invoke, terminal, fake_pager, monkeypa
     "args",
     [
         ["--no-pager", "show", "93590"],
+        ["show", "93590", "--no-pager"],
+        ["search", "knee", "--all", "--no-pager"],
         ["show", "93590", "--json"],
         ["show", "93590", "--format", "jsonl"],
         ["search", "knee", "--all", "--json"],

@@ -57,6 +57,18 @@ class Command(TyperCommand):
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [_unbraced(piece) for piece in super().collect_usage_pieces(ctx)]
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # --no-pager is a global option; it is taken after the command too, as people
+        # type it there (`cpt show 93590 --no-pager`), but not after `--`.
+        end = args.index("--") if "--" in args else len(args)
+        if "--no-pager" in args[:end]:
+            from cptcli.cli.base import ENV
+
+            ENV.no_pager = True
+            args = [a for i, a in enumerate(args) if i >= end or a != "--no-pager"]
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
 
 class Group(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
