@@ -253,3 +253,26 @@ def test_highlight_spans_are_in_the_text() -> None:
     spans = highlight(text, {"hemolysis"}, units)
     assert [text[a:b] for a, b in spans] == ["hemolysis"]
     assert analyze(text)[-1].term == "hemolysis"
+
+
+def test_remembered_words_give_the_answers_of_a_fresh_search() -> None:
+    """Each word's reach is remembered between searches of the same index (the picker
+    searches on every keystroke); typing a query key by key, with fields filtered or not,
+    must rank exactly as a search that remembers nothing."""
+    from cptcli.search import _REACHED
+
+    queries = ["knee replacment anesthesia", "zoster vacine", "ECG interpretation", "hemolysis"]
+    for options in ({}, {"fields": ("name",)}):
+        for query in queries:
+            for end in range(1, len(query) + 1):
+                typed = query[:end]
+                remembered = [
+                    (m.code, m.score, m.matched_text, m.highlights)
+                    for m in search(LIBRARY, typed, SearchOptions(**options))  # type: ignore[arg-type]
+                ]
+                _REACHED.clear()
+                fresh = [
+                    (m.code, m.score, m.matched_text, m.highlights)
+                    for m in search(LIBRARY, typed, SearchOptions(**options))  # type: ignore[arg-type]
+                ]
+                assert remembered == fresh, typed

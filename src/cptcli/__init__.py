@@ -6,7 +6,9 @@ loaded on first use, so that starting the ``cpt`` command stays light.
 ``cptcli.lookup`` and ``cptcli.search`` are also the names of two core modules. Importing
 a submodule sets it as an attribute of its package, which would hide the functions once
 either module had been imported; the package's own class keeps the two names bound to the
-API functions (the modules stay importable as ``from cptcli.search import find``).
+API functions. The modules stay importable by name (``from cptcli.search import find``);
+``import cptcli.search as engine`` gives the function, as Python reads that form through
+the package's attribute.
 """
 
 import sys

@@ -459,6 +459,44 @@ def matching_terms(
     return [(j, s) for j, s in found.items() if s > 0]
 
 
+# What each query word reached in the index searched last: a picker searches on every
+# keystroke, and all but the word being typed repeat from the last search.
+_REACHED: dict[tuple[str, bool, frozenset[int]], tuple[list[str], dict[int, float]]] = {}
+_REACHED_IN: list[object] = [None]  # the index those string numbers belong to
+_REACH_BUDGET = 400_000  # remembered (string, similarity) pairs in all: a few tens of MB
+
+
+def _reach(
+    index: SearchableIndex,
+    unit: str,
+    written_only: bool,
+    plain: Sequence[str],
+    fields: frozenset[int],
+) -> tuple[list[str], dict[int, float]]:
+    """The terms a query word matches and, for each string of the allowed fields that
+    holds one, its best similarity; remembered for the last index searched (the answer
+    is a pure function of the arguments)."""
+    if _REACHED_IN[0] is not index:
+        _REACHED.clear()
+        _REACHED_IN[0] = index
+    key = (unit, written_only, fields)
+    known = _REACHED.get(key)
+    if known is not None:
+        return known
+    terms: list[str] = []
+    reach: dict[int, float] = {}
+    for term, sim in matching_terms(unit, index.vocabulary, plain, written_only):
+        terms.append(index.vocabulary[term])
+        for string in index.postings(term):
+            if index.str_field[string] in fields and sim > reach.get(string, 0.0):
+                reach[string] = sim
+    if sum(len(r) for _, r in _REACHED.values()) + len(reach) > _REACH_BUDGET:
+        _REACHED.clear()
+    if len(reach) <= _REACH_BUDGET // 4:  # a word found nearly everywhere is not kept
+        _REACHED[key] = (terms, reach)
+    return terms, reach
+
+
 def plain_terms(vocabulary: Sequence[str]) -> list[str]:
     return [t[1:] if t.startswith(DERIVED) else t for t in vocabulary]
 
@@ -741,18 +779,17 @@ def _text_search(
     best: dict[int, list[float]] = {}
     matched_terms: set[str] = set()
     plain = getattr(index, "plain_vocabulary", None) or plain_terms(index.vocabulary)
+    fields = frozenset(field_ok)
     for unit in units:
-        for term, sim in matching_terms(unit.text, index.vocabulary, plain, unit.written_only):
-            matched_terms.add(index.vocabulary[term])
-            for string in index.postings(term):
-                if index.str_field[string] not in field_ok:
-                    continue
-                sims = best.get(string)
-                if sims is None:
-                    sims = best[string] = [0.0] * n
-                for i in unit.covers:
-                    if sim > sims[i]:
-                        sims[i] = sim
+        terms, reach = _reach(index, unit.text, unit.written_only, plain, fields)
+        matched_terms.update(terms)
+        for string, sim in reach.items():
+            sims = best.get(string)
+            if sims is None:
+                sims = best[string] = [0.0] * n
+            for i in unit.covers:
+                if sim > sims[i]:
+                    sims[i] = sim
     # A context numeral counts only beside its context word: "factor VII" must not score
     # on the 7 of "chem 7".
     numerals = [u.covers[0] for u in units if u.written_only and u.covers[0] > 0]
