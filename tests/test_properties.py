@@ -518,3 +518,26 @@ def test_hostile_queries_and_codes_are_echoed_clean(  # type: ignore[no-untyped-
     with workspace() as root:
         args = [command, *(["--json"] if json_ else []), "--", query]
         check(run(root, *args), json_output=json_)
+
+
+@given(
+    value=st.recursive(
+        st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_json_documents_are_cleaned_as_each_string_would_be(value) -> None:  # type: ignore[no-untyped-def]
+    """The whole document is cleaned at once (fast); it must equal cleaning every key and
+    value on its own, whatever the text (backslashes, escapes, controls, bidi)."""
+    from cptcli.models import clean, json_text
+
+    def cleaned(item):  # type: ignore[no-untyped-def]
+        if isinstance(item, str):
+            return clean(item)
+        if isinstance(item, list):
+            return [cleaned(i) for i in item]
+        return {clean(k): cleaned(v) for k, v in item.items()}
+
+    for indent in (None, 2):
+        assert json.loads(json_text(value, indent)) == cleaned(value)

@@ -147,12 +147,18 @@ def lookup_codes(
 
     library = Library(folders)
     answers: list[tuple[str, Found | CptError]] = []
+    # A column of codes from a claim export repeats codes: each is looked up once.
+    known: dict[str, Found | CptError] = {}
     for item in codes:
         text = item.code if isinstance(item, CodeRef) else item
-        try:
-            answer = lookup(library, history, text)
-        except CptError as exc:
-            answers.append((text, exc))
+        if text not in known:
+            try:
+                known[text] = lookup(library, history, text)
+            except CptError as exc:
+                known[text] = exc
+        answer = known[text]
+        if isinstance(answer, CptError):
+            answers.append((text, answer))
             continue
         if isinstance(item, CodeRef) and (item.modifiers or item.units or item.padded):
             answer = answer._replace(billed=item)

@@ -173,23 +173,39 @@ def _pattern(layout: int = 0) -> re.Pattern[str]:
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
-    """A JSON document whose strings (keys and values) have been through :func:`clean`
-    (line breaks kept, tabs as spaces): a script that prints a value from ``--json`` must not
-    be able to send an escape sequence, a bidi control or an invisible character to a
-    terminal either."""
+    """A JSON document whose strings (keys and values) are cleaned as :func:`clean`
+    cleans text (line breaks kept, tabs as spaces): a script that prints a value from
+    ``--json`` must not be able to send an escape sequence, a bidi control or an
+    invisible character to a terminal either.
+
+    The document is cleaned as a whole, which is many times faster than cleaning each
+    string: JSON writes every C0 control as an escape (removed here, but for ``\\n``;
+    ``\\t`` becomes a space), and the characters it writes as they are (C1 controls,
+    DEL, bidi and invisible characters) never belong to its syntax.
+    """
     import json
 
-    return json.dumps(_cleaned(value), ensure_ascii=False, indent=indent)
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    if "\\" in text:
+        text = _json_escapes().sub(_json_escape, text)
+    return _pattern().sub("", text)
 
 
-def _cleaned(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_cleaned(v) for v in value]
-    return value
+_JSON_ESCAPES: list[re.Pattern[str]] = []
+
+
+def _json_escapes() -> re.Pattern[str]:
+    if not _JSON_ESCAPES:
+        # An escaped backslash first, so that a backslash written in the text is never
+        # read as the start of an escape.
+        _JSON_ESCAPES.append(re.compile(r"\\(?:(\\)|(t)|[bfr]|u00(?:0[0-8bcef]|1[0-9a-f]))"))
+    return _JSON_ESCAPES[0]
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    if found.group(1):
+        return found.group(0)
+    return " " if found.group(2) else ""
 
 
 def time_text(time: dict[str, Any] | None) -> str:

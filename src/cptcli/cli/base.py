@@ -150,10 +150,12 @@ class OutputError(OSError):
     """Standard output could not be written (a full disk, an I/O error)."""
 
 
-def out(text: str) -> None:
+def out(text: str, *, cleaned: bool = False) -> None:
     """Text on stdout, through the one cleaning function (tabs and CRLF line ends kept
-    for tsv and csv)."""
-    text = clean(text, layout=True)
+    for tsv and csv); ``cleaned`` for text made by models.json_text, which cleaned it
+    already (cleaning a large batch twice would cost as much as writing it)."""
+    if not cleaned:
+        text = clean(text, layout=True)
     try:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -164,7 +166,7 @@ def out(text: str) -> None:
 
 
 def out_json(value: Any) -> None:
-    out(json_text(value, indent=2))
+    out(json_text(value, indent=2), cleaned=True)
 
 
 def json_line(value: Any) -> str:

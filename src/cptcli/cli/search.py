@@ -296,7 +296,7 @@ def _search_stdin(options: Any, fmt: str, header: bool) -> None:
             }
         )
     if fmt == "jsonl":
-        out("\n".join(json_line(a) for a in answers))
+        out("\n".join(json_line(a) for a in answers), cleaned=True)
     elif fmt == "json":
         out_json(answers)
     else:

@@ -199,7 +199,7 @@ def print_codes(
             for t, a in answers
         ]
         if mode == "jsonl":
-            out("\n".join(json_line(d) for d in documents))
+            out("\n".join(json_line(d) for d in documents), cleaned=True)
         else:
             out_json(documents[0] if len(refs) == 1 else documents)
     elif mode == "markdown":
@@ -360,6 +360,8 @@ def _print_records(
     from cptcli import render
     from cptcli.lookup import record_origin
 
+    # A batch from standard input repeats codes: each answer is laid out once.
+    plain: dict[int, str] = {}
     for i, item in enumerate(found):
         last = i == len(found) - 1
         if i and not ENV.terminal:
@@ -370,6 +372,10 @@ def _print_records(
             else:
                 text = render.plain_history(item.change, item.names, ENV.width, notice=last)
                 out(text + ("" if last else "\n"))
+            continue
+        known = plain.get(id(item)) if not last and not ENV.terminal else None
+        if known is not None:
+            out(known + "\n")
             continue
         record = item.record
         blocks = _record_blocks(library, item, sections, reference)
@@ -396,4 +402,6 @@ def _print_records(
                 change=item.change,
                 origin=origin,
             )
+            if not last:
+                plain[id(item)] = text
             out(text + ("" if last else "\n"))
