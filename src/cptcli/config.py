@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -120,23 +119,6 @@ def parse(text: str, path: Path, origin: str = "argument") -> Settings:
                 Problem(path, line, f"{key} must be {KEYS[key]}, not {_shown(value)}; ignored")
             )
     return Settings(path, origin, exists=True, problems=tuple(problems), **values)
-
-
-def terminal_layout(setting: str, environ: Mapping[str, str], isatty: bool) -> bool:
-    """Whether output gets the terminal layout (tables, panels): on a terminal, when
-    ``FORCE_COLOR`` or ``CPT_FORCE_TERMINAL`` asks for it, or with ``color = "always"``
-    unless ``NO_COLOR`` is set (the environment beats the file)."""
-    if environ.get("FORCE_COLOR") or environ.get("CPT_FORCE_TERMINAL") or isatty:
-        return True
-    return setting == "always" and not environ.get("NO_COLOR")
-
-
-def use_color(setting: str, environ: Mapping[str, str]) -> bool:
-    """Whether terminal output is coloured: ``NO_COLOR`` turns colour off and
-    ``FORCE_COLOR`` on, whatever the file says; else ``color = "never"`` turns it off."""
-    if environ.get("NO_COLOR"):
-        return False
-    return bool(environ.get("FORCE_COLOR")) or setting != "never"
 
 
 # --- reading -------------------------------------------------------------------------

@@ -69,7 +69,7 @@ class Environment:
 
     @property
     def terminal(self) -> bool:
-        from cptcli.config import terminal_layout
+        from cptcli.output.terminal import terminal_layout
 
         if terminal_layout("auto", os.environ, sys.stdout.isatty()):
             return True  # decided without reading the settings file
@@ -78,7 +78,7 @@ class Environment:
     @property
     def color(self) -> bool:
         """Whether terminal output is coloured (NO_COLOR and FORCE_COLOR beat the file)."""
-        from cptcli.config import use_color
+        from cptcli.output.terminal import use_color
 
         if os.environ.get("NO_COLOR") or os.environ.get("FORCE_COLOR"):
             return use_color("auto", os.environ)
