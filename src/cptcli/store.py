@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -317,14 +317,17 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
-def check_file(path: Path) -> list[Problem]:
-    """Every problem of one record file (syntax, encoding, schema)."""
+def check_file(
+    path: Path, checks: Callable[[dict[str, Any], Path, str], list[Problem]] | None = None
+) -> list[Problem]:
+    """Every problem of one record file: reading, encoding, TOML syntax, then ``checks``
+    (the loader's rules by default; ``cpt validate`` passes the record schema's)."""
     try:
         text = read_text(path)
         data = parse_toml(text, str(path))
     except RecordError as exc:
         return [Problem.of(exc)]
-    return validate_data(data, path, text)
+    return (checks or validate_data)(data, path, text)
 
 
 # --- finding records -----------------------------------------------------------------

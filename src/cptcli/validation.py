@@ -8,10 +8,11 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from cptcli import store
 from cptcli.errors import RecordError
 from cptcli.paths import folder_problem, record_files
 from cptcli.quality import MAX_SIMILARITY, nearest_neighbours, record_problems
-from cptcli.store import Problem, line_of, load_record, parse_toml, read_text
+from cptcli.store import Problem, line_of, load_record, read_text
 
 
 def check_file(path: Path) -> list[Problem]:
@@ -19,12 +20,7 @@ def check_file(path: Path) -> list[Problem]:
     schema."""
     from cptcli.library.schema import record_problems
 
-    try:
-        text = read_text(path)
-        data = parse_toml(text, str(path))
-    except RecordError as exc:
-        return [Problem.of(exc)]
-    return record_problems(data, path, text)
+    return store.check_file(path, record_problems)
 
 
 def present(folder: Path) -> bool:
